@@ -1,0 +1,12 @@
+//! Ports: what the domain needs from the outside world, as traits.
+
+mod clock;
+mod store;
+
+pub use clock::{Clock, IdSource, SystemClock, UuidV7Source};
+pub use store::{ClaimSummary, Ledger, LedgerTx, RefundTotals, StatusChange};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use clock::{MockClock, MockIdSource};
+#[cfg(any(test, feature = "mocks"))]
+pub use store::{MockLedger, MockLedgerTx};

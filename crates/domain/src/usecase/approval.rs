@@ -1,0 +1,134 @@
+//! Approving and rejecting commissions, one by one or in bulk (all or nothing), and the
+//! automatic approval of held commissions whose hold has ended.
+
+use std::collections::BTreeSet;
+
+use crate::commission::{CommissionEvent, EventStatus};
+use crate::error::{DomainError, ValidationError};
+use crate::port::StatusChange;
+use crate::state::StateMachine;
+use crate::usecase::{Engine, required_text};
+use crate::value::{EventId, TenantId};
+
+/// Most ids one bulk approval or rejection may carry.
+pub const MAX_BULK_IDS: usize = 500;
+
+fn distinct(ids: &[EventId]) -> Result<Vec<EventId>, ValidationError> {
+    if ids.is_empty() || ids.len() > MAX_BULK_IDS {
+        return Err(ValidationError::new(
+            "ids",
+            format!("must hold 1 to {MAX_BULK_IDS} ids"),
+        ));
+    }
+    Ok(ids
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect())
+}
+
+impl Engine {
+    /// Approves pending commissions (even before their hold ends). All or nothing.
+    pub async fn approve(
+        &self,
+        tenant: TenantId,
+        ids: &[EventId],
+    ) -> Result<Vec<CommissionEvent>, DomainError> {
+        let ids = distinct(ids)?;
+        let mut tx = self.ledger.begin().await?;
+        let events = tx.events_by_ids(tenant, &ids).await?;
+        if events.len() != ids.len() {
+            return Err(DomainError::not_found("commission"));
+        }
+        for e in &events {
+            e.status.move_to(EventStatus::Approved)?;
+        }
+        let change = StatusChange {
+            to: EventStatus::Approved,
+            at: self.clock.now(),
+            reason: None,
+        };
+        let changed = tx
+            .change_event_status(tenant, &ids, &[EventStatus::Pending], &change)
+            .await?;
+        if changed != ids.len() as u64 {
+            return Err(DomainError::Conflict(
+                "some commissions changed meanwhile; nothing was approved".into(),
+            ));
+        }
+        let updated = tx.events_by_ids(tenant, &ids).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Rejects pending or approved commissions that no unfinished payout holds, with a reason.
+    /// Their refund adjustments that are still open are rejected with them. All or nothing.
+    pub async fn reject(
+        &self,
+        tenant: TenantId,
+        ids: &[EventId],
+        reason: &str,
+    ) -> Result<Vec<CommissionEvent>, DomainError> {
+        let ids = distinct(ids)?;
+        let reason = required_text("reason", reason, crate::commission::MAX_TEXT_LEN)?;
+        let mut tx = self.ledger.begin().await?;
+        let events = tx.events_by_ids(tenant, &ids).await?;
+        if events.len() != ids.len() {
+            return Err(DomainError::not_found("commission"));
+        }
+        for e in &events {
+            e.status.move_to(EventStatus::Rejected)?;
+            if let Some(p) = e.payout_id {
+                return Err(DomainError::Conflict(format!(
+                    "commission {} is held by payout {p}",
+                    e.id
+                )));
+            }
+        }
+        // A refund adjustment without its commission would debit the partner for nothing.
+        let adjustments: Vec<CommissionEvent> = tx
+            .adjustments_of(tenant, &ids)
+            .await?
+            .into_iter()
+            .filter(|a| a.status != EventStatus::Rejected && !ids.contains(&a.id))
+            .collect();
+        if let Some(a) = adjustments
+            .iter()
+            .find(|a| a.status == EventStatus::Paid || a.payout_id.is_some())
+        {
+            return Err(DomainError::Conflict(format!(
+                "refund adjustment {} is already paid or held by a payout",
+                a.id
+            )));
+        }
+        let mut all = ids.clone();
+        all.extend(adjustments.iter().map(|a| a.id));
+        let change = StatusChange {
+            to: EventStatus::Rejected,
+            at: self.clock.now(),
+            reason: Some(reason),
+        };
+        let changed = tx
+            .change_event_status(
+                tenant,
+                &all,
+                &[EventStatus::Pending, EventStatus::Approved],
+                &change,
+            )
+            .await?;
+        if changed != all.len() as u64 {
+            return Err(DomainError::Conflict(
+                "some commissions changed meanwhile; nothing was rejected".into(),
+            ));
+        }
+        let updated = tx.events_by_ids(tenant, &ids).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Approves every held commission whose hold has ended, in every tenant.
+    pub async fn approve_due(&self) -> Result<u64, DomainError> {
+        Ok(self.ledger.approve_due(self.clock.now()).await?)
+    }
+}
