@@ -1,1 +1,23 @@
-//! x
+//! The revshare schema: one migration set for PostgreSQL and SQLite.
+//!
+//! Conventions, chosen so both backends are exact and behave alike:
+//! - money is `BIGINT` minor units beside a `currency` code; rates are `BIGINT` millionths;
+//! - instants are `BIGINT` microseconds since the Unix epoch, UTC (SQLite has no instant type,
+//!   and text timestamps compare wrongly across formats);
+//! - enums are short strings with a `CHECK` constraint (portable; no `CREATE TYPE`);
+//! - every table carries `tenant_id`, and every unique key and hot index starts with it.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_ledger;
+
+/// Every migration, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_ledger::Migration)]
+    }
+}

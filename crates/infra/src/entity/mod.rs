@@ -1,0 +1,11 @@
+//! SeaORM entities: one per table of the migration, the storage shape of the domain types.
+
+pub mod commission_event;
+pub mod commission_rule;
+pub mod customer;
+pub mod partner;
+pub mod partner_account;
+pub mod partner_user;
+pub mod payment;
+pub mod payout;
+pub mod refund;

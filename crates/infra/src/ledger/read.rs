@@ -1,0 +1,184 @@
+//! Queries shared by reads and transactions, generic over the connection.
+
+use revshare_domain::StoreError;
+use revshare_domain::attribution::PartnerAccount;
+use revshare_domain::commission::CommissionEvent;
+use revshare_domain::partner::Partner;
+use revshare_domain::payout::Payout;
+use revshare_domain::query::{CommissionFilter, Page, PageRequest, PayoutFilter};
+use revshare_domain::terms::CommissionRule;
+use revshare_domain::value::{EventId, PartnerId, PayoutId, TenantId};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::convert::{account_from, event_from, micros, partner_from, payout_from, rule_from};
+use crate::entity::{commission_event as ev, commission_rule, partner, partner_account, payout};
+use crate::error::OrStore;
+
+pub(crate) async fn partner<C: ConnectionTrait>(db: &C, tenant: TenantId, id: PartnerId) -> Result<Option<Partner>, StoreError> {
+    partner::Entity::find_by_id(id.uuid())
+        .filter(partner::Column::TenantId.eq(tenant.uuid()))
+        .one(db)
+        .await
+        .or_store()?
+        .map(partner_from)
+        .transpose()
+}
+
+pub(crate) async fn list_partners<C: ConnectionTrait>(db: &C, tenant: TenantId, page: PageRequest) -> Result<Page<Partner>, StoreError> {
+    let q = partner::Entity::find().filter(partner::Column::TenantId.eq(tenant.uuid()));
+    let total = q.clone().count(db).await.or_store()?;
+    let rows = q
+        .order_by_asc(partner::Column::PartnerNumber)
+        .offset(page.offset)
+        .limit(u64::from(page.limit))
+        .all(db)
+        .await
+        .or_store()?;
+    Ok(Page { items: rows.into_iter().map(partner_from).collect::<Result<_, _>>()?, total, page })
+}
+
+pub(crate) async fn accounts_of_partner<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    partner: PartnerId,
+) -> Result<Vec<PartnerAccount>, StoreError> {
+    partner_account::Entity::find()
+        .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
+        .filter(partner_account::Column::PartnerId.eq(partner.uuid()))
+        .order_by_asc(partner_account::Column::StartAt)
+        .all(db)
+        .await
+        .or_store()?
+        .into_iter()
+        .map(account_from)
+        .collect()
+}
+
+pub(crate) async fn rules_of_partner<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    partner: PartnerId,
+    active_only: bool,
+) -> Result<Vec<CommissionRule>, StoreError> {
+    let mut q = commission_rule::Entity::find()
+        .filter(commission_rule::Column::TenantId.eq(tenant.uuid()))
+        .filter(commission_rule::Column::PartnerId.eq(partner.uuid()));
+    if active_only {
+        q = q.filter(commission_rule::Column::Active.eq(true));
+    }
+    q.order_by_desc(commission_rule::Column::Priority)
+        .order_by_asc(commission_rule::Column::CreatedAt)
+        .all(db)
+        .await
+        .or_store()?
+        .into_iter()
+        .map(rule_from)
+        .collect()
+}
+
+pub(crate) async fn events_by_ids<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    ids: &[EventId],
+) -> Result<Vec<CommissionEvent>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ev::Entity::find()
+        .filter(ev::Column::TenantId.eq(tenant.uuid()))
+        .filter(ev::Column::Id.is_in(ids.iter().map(|i| i.uuid())))
+        .order_by_asc(ev::Column::Id)
+        .all(db)
+        .await
+        .or_store()?
+        .into_iter()
+        .map(event_from)
+        .collect()
+}
+
+pub(crate) async fn list_commissions<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    f: &CommissionFilter,
+    page: PageRequest,
+) -> Result<Page<CommissionEvent>, StoreError> {
+    let mut q = ev::Entity::find().filter(ev::Column::TenantId.eq(tenant.uuid()));
+    if let Some(p) = f.partner_id {
+        q = q.filter(ev::Column::PartnerId.eq(p.uuid()));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(ev::Column::Status.eq(s.name()));
+    }
+    if let Some(t) = f.event_type {
+        q = q.filter(ev::Column::EventType.eq(t.name()));
+    }
+    if let Some(c) = f.currency {
+        q = q.filter(ev::Column::Currency.eq(c.code()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(ev::Column::EventDate.gte(micros(from)));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(ev::Column::EventDate.lt(micros(to)));
+    }
+    if let Some(p) = f.payout_id {
+        q = q.filter(ev::Column::PayoutId.eq(p.uuid()));
+    }
+    if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        q = q.filter(
+            Condition::any()
+                .add(ev::Column::InvoiceId.eq(s))
+                .add(ev::Column::InvoiceNumber.eq(s))
+                .add(ev::Column::CustomerId.eq(s)),
+        );
+    }
+    let total = q.clone().count(db).await.or_store()?;
+    let rows = q
+        .order_by_desc(ev::Column::EventDate)
+        .order_by_desc(ev::Column::Id)
+        .offset(page.offset)
+        .limit(u64::from(page.limit))
+        .all(db)
+        .await
+        .or_store()?;
+    Ok(Page { items: rows.into_iter().map(event_from).collect::<Result<_, _>>()?, total, page })
+}
+
+pub(crate) async fn payout<C: ConnectionTrait>(db: &C, tenant: TenantId, id: PayoutId) -> Result<Option<Payout>, StoreError> {
+    payout::Entity::find_by_id(id.uuid())
+        .filter(payout::Column::TenantId.eq(tenant.uuid()))
+        .one(db)
+        .await
+        .or_store()?
+        .map(payout_from)
+        .transpose()
+}
+
+pub(crate) async fn list_payouts<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    f: &PayoutFilter,
+    page: PageRequest,
+) -> Result<Page<Payout>, StoreError> {
+    let mut q = payout::Entity::find().filter(payout::Column::TenantId.eq(tenant.uuid()));
+    if let Some(p) = f.partner_id {
+        q = q.filter(payout::Column::PartnerId.eq(p.uuid()));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(payout::Column::Status.eq(s.name()));
+    }
+    if let Some(c) = f.currency {
+        q = q.filter(payout::Column::Currency.eq(c.code()));
+    }
+    let total = q.clone().count(db).await.or_store()?;
+    let rows = q
+        .order_by_desc(payout::Column::CreatedAt)
+        .order_by_desc(payout::Column::Id)
+        .offset(page.offset)
+        .limit(u64::from(page.limit))
+        .all(db)
+        .await
+        .or_store()?;
+    Ok(Page { items: rows.into_iter().map(payout_from).collect::<Result<_, _>>()?, total, page })
+}

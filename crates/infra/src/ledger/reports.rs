@@ -1,0 +1,302 @@
+//! Aggregates: revenue metrics, daily series, automatic approval and reconciliation facts.
+//! Every sum is cast to BIGINT so both backends return an exact `i64`.
+
+use std::collections::BTreeMap;
+
+use revshare_domain::StoreError;
+use revshare_domain::commission::EventStatus;
+use revshare_domain::metrics::{CurrencyMetrics, SeriesPoint};
+use revshare_domain::payout::PayoutStatus;
+use revshare_domain::reconciliation::{BalanceFacts, EventAnomaly, PayoutFacts, ReconciliationFacts};
+use revshare_domain::value::{EventId, PartnerId, PayoutId, Period, TenantId};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use time::OffsetDateTime;
+
+use crate::convert::{currency, instant, micros, money};
+use crate::entity::{commission_event as ev, payout};
+use crate::error::OrStore;
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+fn sum_bigint(col: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::Expr {
+    Expr::col(col).sum().cast_as("BIGINT")
+}
+
+/// Σ and count of a partner's events per currency, by status, optionally dated in a period.
+async fn event_sums<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    partner: PartnerId,
+    statuses: &[EventStatus],
+    period: Option<Period>,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let mut q = ev::Entity::find()
+        .select_only()
+        .column(ev::Column::Currency)
+        .column_as(sum_bigint(ev::Column::AmountMinor), "total")
+        .column_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
+        .filter(ev::Column::TenantId.eq(tenant.uuid()))
+        .filter(ev::Column::PartnerId.eq(partner.uuid()))
+        .filter(ev::Column::Status.is_in(statuses.iter().map(|s| s.name())));
+    if let Some(p) = period {
+        q = q.filter(ev::Column::EventDate.gte(micros(p.start))).filter(ev::Column::EventDate.lt(micros(p.end)));
+    }
+    let rows: Vec<(String, Option<i64>, i64)> = q.group_by(ev::Column::Currency).into_tuple().all(db).await.or_store()?;
+    Ok(rows.into_iter().map(|(c, t, n)| (c, t.unwrap_or(0), n)).collect())
+}
+
+#[derive(Default)]
+struct Figures {
+    commissions: i64,
+    count: i64,
+    payouts: i64,
+    pending: i64,
+    on_hold: i64,
+}
+
+pub(crate) async fn metrics<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    partner: PartnerId,
+    period: Period,
+) -> Result<Vec<CurrencyMetrics>, StoreError> {
+    let mut by: BTreeMap<String, Figures> = BTreeMap::new();
+    for (c, t, n) in event_sums(db, tenant, partner, &[EventStatus::Approved, EventStatus::Paid], Some(period)).await? {
+        let f = by.entry(c).or_default();
+        f.commissions = t;
+        f.count = n;
+    }
+    for (c, t, _) in event_sums(db, tenant, partner, &[EventStatus::Approved], None).await? {
+        by.entry(c).or_default().pending = t;
+    }
+    for (c, t, _) in event_sums(db, tenant, partner, &[EventStatus::Pending], None).await? {
+        by.entry(c).or_default().on_hold = t;
+    }
+    let payouts: Vec<(String, Option<i64>)> = payout::Entity::find()
+        .select_only()
+        .column(payout::Column::Currency)
+        .column_as(sum_bigint(payout::Column::TotalMinor), "total")
+        .filter(payout::Column::TenantId.eq(tenant.uuid()))
+        .filter(payout::Column::PartnerId.eq(partner.uuid()))
+        .filter(payout::Column::Status.eq(PayoutStatus::Completed.name()))
+        .filter(payout::Column::CompletedAt.gte(micros(period.start)))
+        .filter(payout::Column::CompletedAt.lt(micros(period.end)))
+        .group_by(payout::Column::Currency)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    for (c, t) in payouts {
+        by.entry(c).or_default().payouts = t.unwrap_or(0);
+    }
+    by.into_iter()
+        .map(|(code, f)| {
+            let c = currency(&code)?;
+            Ok(CurrencyMetrics {
+                currency: c,
+                total_commissions: money(f.commissions, c)?,
+                total_commission_count: u64::try_from(f.count).unwrap_or(0),
+                total_payouts: money(f.payouts, c)?,
+                pending_amount: money(f.pending, c)?,
+                on_hold_amount: money(f.on_hold, c)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn daily_series<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    partner: PartnerId,
+    period: Period,
+) -> Result<Vec<SeriesPoint>, StoreError> {
+    // Instants are positive microseconds, so integer division is the UTC day on both backends.
+    let day = Expr::col(ev::Column::EventDate).div(MICROS_PER_DAY);
+    let events: Vec<(String, i64, Option<i64>, i64)> = ev::Entity::find()
+        .select_only()
+        .column(ev::Column::Currency)
+        .column_as(day.clone().cast_as("BIGINT"), "day")
+        .column_as(sum_bigint(ev::Column::AmountMinor), "total")
+        .column_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
+        .filter(ev::Column::TenantId.eq(tenant.uuid()))
+        .filter(ev::Column::PartnerId.eq(partner.uuid()))
+        .filter(ev::Column::Status.is_in([EventStatus::Approved.name(), EventStatus::Paid.name()]))
+        .filter(ev::Column::EventDate.gte(micros(period.start)))
+        .filter(ev::Column::EventDate.lt(micros(period.end)))
+        .group_by(ev::Column::Currency)
+        .group_by(day)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    let pday = Expr::col(payout::Column::CompletedAt).div(MICROS_PER_DAY);
+    let payouts: Vec<(String, i64, Option<i64>)> = payout::Entity::find()
+        .select_only()
+        .column(payout::Column::Currency)
+        .column_as(pday.clone().cast_as("BIGINT"), "day")
+        .column_as(sum_bigint(payout::Column::TotalMinor), "total")
+        .filter(payout::Column::TenantId.eq(tenant.uuid()))
+        .filter(payout::Column::PartnerId.eq(partner.uuid()))
+        .filter(payout::Column::Status.eq(PayoutStatus::Completed.name()))
+        .filter(payout::Column::CompletedAt.gte(micros(period.start)))
+        .filter(payout::Column::CompletedAt.lt(micros(period.end)))
+        .group_by(payout::Column::Currency)
+        .group_by(pday)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    let mut by: BTreeMap<(i64, String), (i64, i64, i64)> = BTreeMap::new();
+    for (c, d, t, n) in events {
+        let e = by.entry((d, c)).or_default();
+        e.0 = t.unwrap_or(0);
+        e.1 = n;
+    }
+    for (c, d, t) in payouts {
+        by.entry((d, c)).or_default().2 = t.unwrap_or(0);
+    }
+    by.into_iter()
+        .map(|((d, code), (commissions, n, payouts))| {
+            let c = currency(&code)?;
+            Ok(SeriesPoint {
+                bucket_start: instant(d * MICROS_PER_DAY)?,
+                currency: c,
+                commissions: money(commissions, c)?,
+                commission_count: u64::try_from(n).unwrap_or(0),
+                payouts: money(payouts, c)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn approve_due<C: ConnectionTrait>(db: &C, now: OffsetDateTime) -> Result<u64, StoreError> {
+    let now = micros(now);
+    let r = ev::Entity::update_many()
+        .col_expr(ev::Column::Status, Expr::val(EventStatus::Approved.name()).into())
+        .col_expr(ev::Column::ApprovedAt, Expr::val(now).into())
+        .filter(ev::Column::Status.eq(EventStatus::Pending.name()))
+        .filter(ev::Column::HoldUntil.lte(now))
+        .exec(db)
+        .await
+        .or_store()?;
+    Ok(r.rows_affected)
+}
+
+pub(crate) async fn reconciliation_facts<C: ConnectionTrait>(
+    db: &C,
+    tenant: Option<TenantId>,
+) -> Result<ReconciliationFacts, StoreError> {
+    let tenant_payouts = |q: sea_orm::Select<payout::Entity>| match tenant {
+        Some(t) => q.filter(payout::Column::TenantId.eq(t.uuid())),
+        None => q,
+    };
+    let tenant_events = |q: sea_orm::Select<ev::Entity>| match tenant {
+        Some(t) => q.filter(ev::Column::TenantId.eq(t.uuid())),
+        None => q,
+    };
+
+    // Events grouped by the payout that holds them.
+    let paid_case = Expr::case(Expr::col(ev::Column::Status).eq(EventStatus::Paid.name()), 1).finally(0);
+    let held: Vec<(uuid::Uuid, Option<i64>, i64, Option<i64>)> = tenant_events(ev::Entity::find())
+        .select_only()
+        .column(ev::Column::PayoutId)
+        .column_as(sum_bigint(ev::Column::AmountMinor), "total")
+        .column_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
+        .column_as(Func::sum(paid_case).cast_as("BIGINT"), "paid")
+        .filter(ev::Column::PayoutId.is_not_null())
+        .group_by(ev::Column::PayoutId)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    let held: BTreeMap<uuid::Uuid, (i64, i64, i64)> =
+        held.into_iter().map(|(p, t, n, paid)| (p, (t.unwrap_or(0), n, paid.unwrap_or(0)))).collect();
+
+    let mut facts = ReconciliationFacts::default();
+    let mut completed: BTreeMap<(uuid::Uuid, String), i64> = BTreeMap::new();
+    for p in tenant_payouts(payout::Entity::find()).all(db).await.or_store()? {
+        let (events_minor, events_count, paid) = held.get(&p.id).copied().unwrap_or((0, 0, 0));
+        let status = PayoutStatus::parse(&p.status).map_err(|e| crate::convert::corrupt("payout", e))?;
+        if status == PayoutStatus::Completed {
+            *completed.entry((p.partner_id, p.currency.clone())).or_default() += p.total_minor;
+        }
+        facts.payouts.push(PayoutFacts {
+            payout_id: PayoutId::from_uuid(p.id),
+            partner_id: PartnerId::from_uuid(p.partner_id),
+            status,
+            currency: currency(&p.currency)?,
+            total_minor: p.total_minor,
+            commission_count: u64::try_from(p.commission_count).unwrap_or(0),
+            events_minor,
+            events_count: u64::try_from(events_count).unwrap_or(0),
+            paid_events: u64::try_from(paid).unwrap_or(0),
+        });
+    }
+
+    let paid: Vec<(uuid::Uuid, String, Option<i64>)> = tenant_events(ev::Entity::find())
+        .select_only()
+        .column(ev::Column::PartnerId)
+        .column(ev::Column::Currency)
+        .column_as(sum_bigint(ev::Column::AmountMinor), "total")
+        .filter(ev::Column::Status.eq(EventStatus::Paid.name()))
+        .group_by(ev::Column::PartnerId)
+        .group_by(ev::Column::Currency)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    let mut balances: BTreeMap<(uuid::Uuid, String), (i64, i64)> = BTreeMap::new();
+    for (p, c, t) in paid {
+        balances.entry((p, c)).or_default().0 = t.unwrap_or(0);
+    }
+    for (k, t) in completed {
+        balances.entry(k).or_default().1 = t;
+    }
+    for ((p, c), (paid_events_minor, completed_payouts_minor)) in balances {
+        facts.balances.push(BalanceFacts {
+            partner_id: PartnerId::from_uuid(p),
+            currency: currency(&c)?,
+            paid_events_minor,
+            completed_payouts_minor,
+        });
+    }
+
+    // Refunds of one commission never net more than the commission.
+    let adjusted: Vec<(uuid::Uuid, Option<i64>)> = tenant_events(ev::Entity::find())
+        .select_only()
+        .column(ev::Column::OriginalEventId)
+        .column_as(sum_bigint(ev::Column::AmountMinor), "total")
+        .filter(ev::Column::OriginalEventId.is_not_null())
+        .filter(ev::Column::Status.ne(EventStatus::Rejected.name()))
+        .group_by(ev::Column::OriginalEventId)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    if !adjusted.is_empty() {
+        let originals: BTreeMap<uuid::Uuid, i64> = ev::Entity::find()
+            .select_only()
+            .column(ev::Column::Id)
+            .column(ev::Column::AmountMinor)
+            .filter(ev::Column::Id.is_in(adjusted.iter().map(|(id, _)| *id)))
+            .into_tuple::<(uuid::Uuid, i64)>()
+            .all(db)
+            .await
+            .or_store()?
+            .into_iter()
+            .collect();
+        for (id, taken) in adjusted {
+            let commission = originals.get(&id).copied().unwrap_or(0);
+            if -taken.unwrap_or(0) > commission {
+                facts.anomalies.push(EventAnomaly {
+                    event_id: EventId::from_uuid(id),
+                    problem: format!("refunds take {} minor units of a {commission} commission", -taken.unwrap_or(0)),
+                });
+            }
+        }
+    }
+    facts.events_checked = tenant_events(ev::Entity::find()).count(db).await.or_store()?;
+    Ok(facts)
+}
+

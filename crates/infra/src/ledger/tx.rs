@@ -1,0 +1,459 @@
+//! `LedgerTx` on a SeaORM transaction. Row locks are taken with an `UPDATE … SET lock_seq =
+//! lock_seq + 1`, portable to both backends: a row lock until commit on PostgreSQL, the
+//! write lock on SQLite.
+
+use async_trait::async_trait;
+use revshare_domain::StoreError;
+use revshare_domain::attribution::PartnerAccount;
+use revshare_domain::commission::{CommissionEvent, EventStatus, EventType};
+use revshare_domain::ingestion::{PaymentRecord, RefundRecord};
+use revshare_domain::partner::Partner;
+use revshare_domain::payout::{Payout, PayoutStatus};
+use revshare_domain::port::{ClaimSummary, LedgerTx, RefundTotals, StatusChange};
+use revshare_domain::terms::CommissionRule;
+use revshare_domain::value::{
+    Currency, CustomerId, EventId, PartnerAccountId, PartnerId, PaymentId, PayoutId, Period, RefundId, RuleId, TenantId,
+};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use time::OffsetDateTime;
+
+use crate::convert::{
+    account_from, account_row, currency, event_row, micros, partner_row, payment_from, payment_row, payout_row, refund_from,
+    refund_row, rule_from, rule_row,
+};
+use crate::entity::{commission_event as ev, commission_rule, customer, partner, partner_account, payment, payout, refund};
+use crate::error::OrStore;
+use crate::ledger::read;
+
+pub(crate) struct SeaLedgerTx {
+    tx: DatabaseTransaction,
+}
+
+impl SeaLedgerTx {
+    pub(crate) fn new(tx: DatabaseTransaction) -> Self {
+        SeaLedgerTx { tx }
+    }
+
+    async fn sum_events(&self, q: sea_orm::Select<ev::Entity>) -> Result<(i64, i64), StoreError> {
+        let row: Option<(Option<i64>, i64)> = q
+            .select_only()
+            .column_as(Expr::col(ev::Column::AmountMinor).sum().cast_as("BIGINT"), "total")
+            .column_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
+            .into_tuple()
+            .one(&self.tx)
+            .await
+            .or_store()?;
+        Ok(row.map_or((0, 0), |(t, n)| (t.unwrap_or(0), n)))
+    }
+}
+
+fn sum_of(row: Option<Option<i64>>) -> i64 {
+    row.flatten().unwrap_or(0)
+}
+
+#[async_trait]
+impl LedgerTx for SeaLedgerTx {
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.commit().await.or_store()
+    }
+
+    async fn insert_partner(&mut self, p: &Partner) -> Result<(), StoreError> {
+        partner::Entity::insert(partner_row(p)).exec_without_returning(&self.tx).await.or_store()?;
+        Ok(())
+    }
+
+    async fn update_partner(&mut self, p: &Partner) -> Result<(), StoreError> {
+        let mut row = partner_row(p);
+        row.id = sea_orm::ActiveValue::Unchanged(p.id.uuid());
+        row.tenant_id = sea_orm::ActiveValue::Unchanged(p.tenant_id.uuid());
+        row.created_at = sea_orm::ActiveValue::NotSet;
+        row.update(&self.tx).await.or_store()?;
+        Ok(())
+    }
+
+    async fn lock_partner(&mut self, tenant: TenantId, id: PartnerId) -> Result<Option<Partner>, StoreError> {
+        let locked = partner::Entity::update_many()
+            .col_expr(partner::Column::LockSeq, Expr::col(partner::Column::LockSeq).add(1))
+            .filter(partner::Column::Id.eq(id.uuid()))
+            .filter(partner::Column::TenantId.eq(tenant.uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store()?;
+        if locked.rows_affected == 0 {
+            return Ok(None);
+        }
+        read::partner(&self.tx, tenant, id).await
+    }
+
+    async fn lock_customer(&mut self, tenant: TenantId, c: &CustomerId) -> Result<(), StoreError> {
+        let row = customer::ActiveModel {
+            tenant_id: sea_orm::ActiveValue::Set(tenant.uuid()),
+            customer_id: sea_orm::ActiveValue::Set(c.to_string()),
+            lock_seq: sea_orm::ActiveValue::Set(0),
+        };
+        customer::Entity::insert(row)
+            .on_conflict_do_nothing_on([customer::Column::TenantId, customer::Column::CustomerId])
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
+        customer::Entity::update_many()
+            .col_expr(customer::Column::LockSeq, Expr::col(customer::Column::LockSeq).add(1))
+            .filter(customer::Column::TenantId.eq(tenant.uuid()))
+            .filter(customer::Column::CustomerId.eq(c.as_str()))
+            .exec(&self.tx)
+            .await
+            .or_store()?;
+        Ok(())
+    }
+
+    async fn accounts_of_customer(&mut self, tenant: TenantId, c: &CustomerId) -> Result<Vec<PartnerAccount>, StoreError> {
+        partner_account::Entity::find()
+            .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
+            .filter(partner_account::Column::CustomerId.eq(c.as_str()))
+            .order_by_asc(partner_account::Column::StartAt)
+            .all(&self.tx)
+            .await
+            .or_store()?
+            .into_iter()
+            .map(account_from)
+            .collect()
+    }
+
+    async fn insert_account(&mut self, a: &PartnerAccount) -> Result<(), StoreError> {
+        partner_account::Entity::insert(account_row(a)).exec_without_returning(&self.tx).await.or_store()?;
+        Ok(())
+    }
+
+    async fn account(&mut self, tenant: TenantId, id: PartnerAccountId) -> Result<Option<PartnerAccount>, StoreError> {
+        partner_account::Entity::find_by_id(id.uuid())
+            .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
+            .one(&self.tx)
+            .await
+            .or_store()?
+            .map(account_from)
+            .transpose()
+    }
+
+    async fn end_account(&mut self, tenant: TenantId, id: PartnerAccountId, end: OffsetDateTime) -> Result<bool, StoreError> {
+        let r = partner_account::Entity::update_many()
+            .col_expr(partner_account::Column::EndAt, Expr::val(micros(end)).into())
+            .filter(partner_account::Column::Id.eq(id.uuid()))
+            .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store()?;
+        Ok(r.rows_affected == 1)
+    }
+
+    async fn insert_rule(&mut self, r: &CommissionRule) -> Result<(), StoreError> {
+        commission_rule::Entity::insert(rule_row(r)).exec_without_returning(&self.tx).await.or_store()?;
+        Ok(())
+    }
+
+    async fn update_rule(&mut self, r: &CommissionRule) -> Result<(), StoreError> {
+        let mut row = rule_row(r);
+        row.id = sea_orm::ActiveValue::Unchanged(r.id.uuid());
+        row.tenant_id = sea_orm::ActiveValue::Unchanged(r.tenant_id.uuid());
+        row.created_at = sea_orm::ActiveValue::NotSet;
+        row.update(&self.tx).await.or_store()?;
+        Ok(())
+    }
+
+    async fn rule(&mut self, tenant: TenantId, id: RuleId) -> Result<Option<CommissionRule>, StoreError> {
+        commission_rule::Entity::find_by_id(id.uuid())
+            .filter(commission_rule::Column::TenantId.eq(tenant.uuid()))
+            .one(&self.tx)
+            .await
+            .or_store()?
+            .map(rule_from)
+            .transpose()
+    }
+
+    async fn find_payment(&mut self, tenant: TenantId, id: &PaymentId) -> Result<Option<PaymentRecord>, StoreError> {
+        payment::Entity::find_by_id((tenant.uuid(), id.to_string())).one(&self.tx).await.or_store()?.map(payment_from).transpose()
+    }
+
+    async fn insert_payment(&mut self, r: &PaymentRecord) -> Result<(), StoreError> {
+        payment::Entity::insert(payment_row(r)).exec_without_returning(&self.tx).await.or_store()?;
+        Ok(())
+    }
+
+    async fn find_refund(&mut self, tenant: TenantId, id: &RefundId) -> Result<Option<RefundRecord>, StoreError> {
+        refund::Entity::find_by_id((tenant.uuid(), id.to_string())).one(&self.tx).await.or_store()?.map(refund_from).transpose()
+    }
+
+    async fn insert_refund(&mut self, r: &RefundRecord) -> Result<(), StoreError> {
+        refund::Entity::insert(refund_row(r)).exec_without_returning(&self.tx).await.or_store()?;
+        Ok(())
+    }
+
+    async fn refund_totals(&mut self, tenant: TenantId, p: &PaymentId) -> Result<RefundTotals, StoreError> {
+        let refunded: Option<Option<i64>> = refund::Entity::find()
+            .select_only()
+            .column_as(Expr::col(refund::Column::AmountMinor).sum().cast_as("BIGINT"), "total")
+            .filter(refund::Column::TenantId.eq(tenant.uuid()))
+            .filter(refund::Column::PaymentId.eq(p.as_str()))
+            .into_tuple()
+            .one(&self.tx)
+            .await
+            .or_store()?;
+        let (adjusted, _) = self
+            .sum_events(
+                ev::Entity::find()
+                    .filter(ev::Column::TenantId.eq(tenant.uuid()))
+                    .filter(ev::Column::PaymentId.eq(p.as_str()))
+                    .filter(ev::Column::EventType.is_in([EventType::RefundAdjustment.name(), EventType::Clawback.name()]))
+                    .filter(ev::Column::Status.ne(EventStatus::Rejected.name())),
+            )
+            .await?;
+        Ok(RefundTotals { refunded_minor: sum_of(refunded), adjusted_minor: -adjusted })
+    }
+
+    async fn account_in_force(
+        &mut self,
+        tenant: TenantId,
+        c: &CustomerId,
+        at: OffsetDateTime,
+    ) -> Result<Option<PartnerAccount>, StoreError> {
+        let at = micros(at);
+        partner_account::Entity::find()
+            .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
+            .filter(partner_account::Column::CustomerId.eq(c.as_str()))
+            .filter(partner_account::Column::StartAt.lte(at))
+            .filter(partner_account::Column::EndAt.is_null().or(partner_account::Column::EndAt.gt(at)))
+            .order_by_desc(partner_account::Column::StartAt)
+            .one(&self.tx)
+            .await
+            .or_store()?
+            .map(account_from)
+            .transpose()
+    }
+
+    async fn rules_of_partner(&mut self, tenant: TenantId, p: PartnerId) -> Result<Vec<CommissionRule>, StoreError> {
+        read::rules_of_partner(&self.tx, tenant, p, true).await
+    }
+
+    async fn payment_volume(&mut self, tenant: TenantId, p: PartnerId, c: Currency, period: Period) -> Result<i64, StoreError> {
+        let row: Option<Option<i64>> = ev::Entity::find()
+            .select_only()
+            .column_as(Expr::col(ev::Column::BaseMinor).sum().cast_as("BIGINT"), "total")
+            .filter(ev::Column::TenantId.eq(tenant.uuid()))
+            .filter(ev::Column::PartnerId.eq(p.uuid()))
+            .filter(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
+            .filter(ev::Column::Currency.eq(c.code()))
+            .filter(ev::Column::EventDate.gte(micros(period.start)))
+            .filter(ev::Column::EventDate.lt(micros(period.end)))
+            .into_tuple()
+            .one(&self.tx)
+            .await
+            .or_store()?;
+        Ok(sum_of(row))
+    }
+
+    async fn rule_usage(&mut self, tenant: TenantId, rule: RuleId, c: Currency, period: Period) -> Result<i64, StoreError> {
+        let (total, _) = self
+            .sum_events(
+                ev::Entity::find()
+                    .filter(ev::Column::TenantId.eq(tenant.uuid()))
+                    .filter(ev::Column::RuleId.eq(rule.uuid()))
+                    .filter(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
+                    .filter(ev::Column::Currency.eq(c.code()))
+                    .filter(ev::Column::EventDate.gte(micros(period.start)))
+                    .filter(ev::Column::EventDate.lt(micros(period.end))),
+            )
+            .await?;
+        Ok(total)
+    }
+
+    async fn insert_event(&mut self, e: &CommissionEvent) -> Result<(), StoreError> {
+        ev::Entity::insert(event_row(e)).exec_without_returning(&self.tx).await.or_store()?;
+        Ok(())
+    }
+
+    async fn events_by_ids(&mut self, tenant: TenantId, ids: &[EventId]) -> Result<Vec<CommissionEvent>, StoreError> {
+        read::events_by_ids(&self.tx, tenant, ids).await
+    }
+
+    async fn adjustments_of(&mut self, tenant: TenantId, originals: &[EventId]) -> Result<Vec<CommissionEvent>, StoreError> {
+        if originals.is_empty() {
+            return Ok(Vec::new());
+        }
+        ev::Entity::find()
+            .filter(ev::Column::TenantId.eq(tenant.uuid()))
+            .filter(ev::Column::OriginalEventId.is_in(originals.iter().map(|i| i.uuid())))
+            .all(&self.tx)
+            .await
+            .or_store()?
+            .into_iter()
+            .map(crate::convert::event_from)
+            .collect()
+    }
+
+    async fn payment_event(&mut self, tenant: TenantId, p: &PaymentId) -> Result<Option<CommissionEvent>, StoreError> {
+        ev::Entity::find()
+            .filter(ev::Column::TenantId.eq(tenant.uuid()))
+            .filter(ev::Column::PaymentId.eq(p.as_str()))
+            .filter(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
+            .one(&self.tx)
+            .await
+            .or_store()?
+            .map(crate::convert::event_from)
+            .transpose()
+    }
+
+    async fn change_event_status(
+        &mut self,
+        tenant: TenantId,
+        ids: &[EventId],
+        from: &[EventStatus],
+        change: &StatusChange,
+    ) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let at = micros(change.at);
+        let mut q = ev::Entity::update_many().col_expr(ev::Column::Status, Expr::val(change.to.name()).into());
+        q = match change.to {
+            EventStatus::Approved => q.col_expr(ev::Column::ApprovedAt, Expr::val(at).into()),
+            EventStatus::Rejected => q
+                .col_expr(ev::Column::RejectedAt, Expr::val(at).into())
+                .col_expr(ev::Column::RejectionReason, Expr::val(change.reason.clone()).into()),
+            EventStatus::Paid => q.col_expr(ev::Column::PaidAt, Expr::val(at).into()),
+            EventStatus::Pending => q,
+        };
+        let r = q
+            .filter(ev::Column::TenantId.eq(tenant.uuid()))
+            .filter(ev::Column::Id.is_in(ids.iter().map(|i| i.uuid())))
+            .filter(ev::Column::Status.is_in(from.iter().map(|s| s.name())))
+            .filter(ev::Column::PayoutId.is_null())
+            .exec(&self.tx)
+            .await
+            .or_store()?;
+        Ok(r.rows_affected)
+    }
+
+    async fn insert_payout(&mut self, p: &Payout) -> Result<(), StoreError> {
+        payout::Entity::insert(payout_row(p)).exec_without_returning(&self.tx).await.or_store()?;
+        Ok(())
+    }
+
+    async fn claim_events(
+        &mut self,
+        tenant: TenantId,
+        partner: PartnerId,
+        c: Currency,
+        start: Option<OffsetDateTime>,
+        end: OffsetDateTime,
+        payout_id: PayoutId,
+    ) -> Result<ClaimSummary, StoreError> {
+        // One UPDATE claims the whole range: the `payout_id IS NULL` guard makes a second,
+        // concurrent claim skip every row the first took (PostgreSQL re-checks it after the
+        // row lock; SQLite has a single writer).
+        let mut q = ev::Entity::update_many()
+            .col_expr(ev::Column::PayoutId, Expr::val(payout_id.uuid()).into())
+            .filter(ev::Column::TenantId.eq(tenant.uuid()))
+            .filter(ev::Column::PartnerId.eq(partner.uuid()))
+            .filter(ev::Column::Currency.eq(c.code()))
+            .filter(ev::Column::Status.eq(EventStatus::Approved.name()))
+            .filter(ev::Column::PayoutId.is_null())
+            .filter(ev::Column::EventDate.lte(micros(end)));
+        if let Some(s) = start {
+            q = q.filter(ev::Column::EventDate.gte(micros(s)));
+        }
+        q.exec(&self.tx).await.or_store()?;
+        let (total, count) = self
+            .sum_events(ev::Entity::find().filter(ev::Column::TenantId.eq(tenant.uuid())).filter(ev::Column::PayoutId.eq(payout_id.uuid())))
+            .await?;
+        Ok(ClaimSummary { count: u64::try_from(count).unwrap_or(0), total_minor: total })
+    }
+
+    async fn lock_payout(&mut self, tenant: TenantId, id: PayoutId) -> Result<Option<Payout>, StoreError> {
+        // Touching `updated_at` takes the row lock; the real value is written by `update_payout`.
+        let r = payout::Entity::update_many()
+            .col_expr(payout::Column::UpdatedAt, Expr::col(payout::Column::UpdatedAt).into())
+            .filter(payout::Column::Id.eq(id.uuid()))
+            .filter(payout::Column::TenantId.eq(tenant.uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store()?;
+        if r.rows_affected == 0 {
+            return Ok(None);
+        }
+        read::payout(&self.tx, tenant, id).await
+    }
+
+    async fn update_payout(&mut self, p: &Payout, from: PayoutStatus) -> Result<bool, StoreError> {
+        let r = payout::Entity::update_many()
+            .col_expr(payout::Column::Status, Expr::val(p.status.name()).into())
+            .col_expr(payout::Column::TotalMinor, Expr::val(p.total.minor()).into())
+            .col_expr(payout::Column::CommissionCount, Expr::val(i64::from(p.commission_count)).into())
+            .col_expr(payout::Column::PaymentReference, Expr::val(p.payment_reference.clone()).into())
+            .col_expr(payout::Column::FailureReason, Expr::val(p.failure_reason.clone()).into())
+            .col_expr(payout::Column::UpdatedAt, Expr::val(micros(p.updated_at)).into())
+            .col_expr(payout::Column::CompletedAt, Expr::val(p.completed_at.map(micros)).into())
+            .filter(payout::Column::Id.eq(p.id.uuid()))
+            .filter(payout::Column::TenantId.eq(p.tenant_id.uuid()))
+            .filter(payout::Column::Status.eq(from.name()))
+            .exec(&self.tx)
+            .await
+            .or_store()?;
+        Ok(r.rows_affected == 1)
+    }
+
+    async fn release_events(&mut self, tenant: TenantId, id: PayoutId) -> Result<u64, StoreError> {
+        let r = ev::Entity::update_many()
+            .col_expr(ev::Column::PayoutId, Expr::val(Option::<uuid::Uuid>::None).into())
+            .filter(ev::Column::TenantId.eq(tenant.uuid()))
+            .filter(ev::Column::PayoutId.eq(id.uuid()))
+            .filter(ev::Column::Status.eq(EventStatus::Approved.name()))
+            .exec(&self.tx)
+            .await
+            .or_store()?;
+        Ok(r.rows_affected)
+    }
+
+    async fn mark_events_paid(&mut self, tenant: TenantId, id: PayoutId, at: OffsetDateTime) -> Result<u64, StoreError> {
+        let r = ev::Entity::update_many()
+            .col_expr(ev::Column::Status, Expr::val(EventStatus::Paid.name()).into())
+            .col_expr(ev::Column::PaidAt, Expr::val(micros(at)).into())
+            .filter(ev::Column::TenantId.eq(tenant.uuid()))
+            .filter(ev::Column::PayoutId.eq(id.uuid()))
+            .filter(ev::Column::Status.eq(EventStatus::Approved.name()))
+            .exec(&self.tx)
+            .await
+            .or_store()?;
+        Ok(r.rows_affected)
+    }
+
+    async fn payable_partners(
+        &mut self,
+        tenant: TenantId,
+        start: Option<OffsetDateTime>,
+        end: OffsetDateTime,
+    ) -> Result<Vec<(PartnerId, Currency)>, StoreError> {
+        let mut q = ev::Entity::find()
+            .select_only()
+            .column(ev::Column::PartnerId)
+            .column(ev::Column::Currency)
+            .distinct()
+            .filter(ev::Column::TenantId.eq(tenant.uuid()))
+            .filter(ev::Column::Status.eq(EventStatus::Approved.name()))
+            .filter(ev::Column::PayoutId.is_null())
+            .filter(ev::Column::EventDate.lte(micros(end)));
+        if let Some(s) = start {
+            q = q.filter(ev::Column::EventDate.gte(micros(s)));
+        }
+        let rows: Vec<(uuid::Uuid, String)> = q
+            .order_by_asc(ev::Column::PartnerId)
+            .order_by_asc(ev::Column::Currency)
+            .into_tuple()
+            .all(&self.tx)
+            .await
+            .or_store()?;
+        rows.into_iter().map(|(p, c)| Ok((PartnerId::from_uuid(p), currency(&c)?))).collect()
+    }
+}
+
