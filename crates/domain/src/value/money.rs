@@ -8,8 +8,9 @@ use serde::Serialize;
 use crate::error::ValidationError;
 use crate::value::Currency;
 
-/// Largest magnitude of one amount, in minor units (9,999,999,999,999.99 USD).
-/// Sums of up to 9,000 such amounts still fit an `i64`, the storage type.
+/// Largest magnitude of one amount accepted from outside, in minor units
+/// (9,999,999,999,999.99 USD). Sums of up to 9,000 such amounts still fit an `i64`, the
+/// storage type, so stored sums are bounded by `i64` only.
 pub const MAX_MINOR_UNITS: i64 = 999_999_999_999_999;
 
 /// An exact amount in a currency. The amount never has more decimals than the currency's
@@ -35,7 +36,14 @@ impl Money {
         let d: Decimal = t.parse().map_err(|_| {
             ValidationError::new("amount", format!("{text:?} is not a decimal amount"))
         })?;
-        Money::from_decimal(d, currency)
+        let m = Money::from_decimal(d, currency)?;
+        if m.minor().unsigned_abs() > MAX_MINOR_UNITS.unsigned_abs() {
+            return Err(ValidationError::new(
+                "amount",
+                format!("{text} exceeds the largest accepted amount"),
+            ));
+        }
+        Ok(m)
     }
 
     /// Accepts a decimal that is exact in the currency's minor unit.
@@ -59,11 +67,9 @@ impl Money {
         Ok(m)
     }
 
-    /// Builds an amount from integer minor units (cents for USD).
+    /// Builds an amount from integer minor units (cents for USD). Any `i64` is valid, so
+    /// stored sums always convert; the input bound is enforced by [`Money::parse`].
     pub fn from_minor(minor: i64, currency: Currency) -> Result<Self, ValidationError> {
-        if minor.unsigned_abs() > MAX_MINOR_UNITS.unsigned_abs() {
-            return Err(ValidationError::new("amount", "amount is too large"));
-        }
         Ok(Money {
             amount: Decimal::new(minor, currency.exponent()),
             currency,
@@ -104,8 +110,7 @@ impl Money {
     fn minor_checked(&self) -> Option<i64> {
         let mut m = self.amount;
         m.rescale(self.currency.exponent());
-        let n = i64::try_from(m.mantissa()).ok()?;
-        (n.unsigned_abs() <= MAX_MINOR_UNITS.unsigned_abs()).then_some(n)
+        i64::try_from(m.mantissa()).ok()
     }
 
     /// True when the amount is strictly positive.
@@ -209,6 +214,9 @@ mod tests {
         let max = Money::parse("9999999999999.99", Currency::USD).unwrap();
         assert_eq!(max.minor(), MAX_MINOR_UNITS);
         assert!(Money::parse("10000000000000.00", Currency::USD).is_err());
+        // Stored sums may exceed one input's bound; they are bounded by i64 only.
+        assert_eq!(Money::from_minor(i64::MAX, Currency::USD).unwrap().minor(), i64::MAX);
+        assert!(Money::from_decimal(Decimal::MAX, Currency::USD).is_err());
         assert_eq!(
             Money::from_minor(-MAX_MINOR_UNITS, Currency::USD)
                 .unwrap()

@@ -112,7 +112,9 @@ pub(crate) async fn daily_series<C: ConnectionTrait>(
     period: Period,
 ) -> Result<Vec<SeriesPoint>, StoreError> {
     // Instants are positive microseconds, so integer division is the UTC day on both backends.
-    let day = Expr::col(ev::Column::EventDate).div(MICROS_PER_DAY);
+    // The divisor is a literal: a bound parameter would make PostgreSQL see the SELECT and
+    // GROUP BY expressions as different.
+    let day = Expr::cust(format!("\"event_date\" / {MICROS_PER_DAY}"));
     let events: Vec<(String, i64, Option<i64>, i64)> = ev::Entity::find()
         .select_only()
         .column(ev::Column::Currency)
@@ -130,7 +132,7 @@ pub(crate) async fn daily_series<C: ConnectionTrait>(
         .all(db)
         .await
         .or_store()?;
-    let pday = Expr::col(payout::Column::CompletedAt).div(MICROS_PER_DAY);
+    let pday = Expr::cust(format!("\"completed_at\" / {MICROS_PER_DAY}"));
     let payouts: Vec<(String, i64, Option<i64>)> = payout::Entity::find()
         .select_only()
         .column(payout::Column::Currency)
