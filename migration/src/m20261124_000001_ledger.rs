@@ -300,6 +300,16 @@ impl MigrationTrait for Migration {
         m.create_index(index("ix_partner_accounts_customer", PartnerAccounts::Table, &["tenant_id", "customer_id", "start_at"]))
             .await?;
         m.create_index(index("ix_partner_accounts_partner", PartnerAccounts::Table, &["tenant_id", "partner_id"])).await?;
+        // Belt and braces for "at most one attribution in force": at most one open-ended
+        // attribution per customer (overlaps of bounded windows are refused under the
+        // customer's lock).
+        m.create_index(
+            index("ux_partner_accounts_open", PartnerAccounts::Table, &["tenant_id", "customer_id"])
+                .unique()
+                .and_where(Expr::col(PartnerAccounts::EndAt).is_null())
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()

@@ -31,6 +31,10 @@ impl Engine {
         tenant: TenantId,
         input: NewAccount,
     ) -> Result<PartnerAccount, DomainError> {
+        crate::value::check_instant("start_date", input.start)?;
+        if let Some(end) = input.end {
+            crate::value::check_instant("end_date", end)?;
+        }
         if input.end.is_some_and(|e| e <= input.start) {
             return Err(ValidationError::new("end_date", "must be after start_date").into());
         }
@@ -75,6 +79,7 @@ impl Engine {
         id: PartnerAccountId,
         end: OffsetDateTime,
     ) -> Result<PartnerAccount, DomainError> {
+        crate::value::check_instant("end_date", end)?;
         let mut tx = self.ledger.begin().await?;
         let mut account = tx
             .account(tenant, id)

@@ -78,6 +78,7 @@ impl Engine {
                 ValidationError::new("period_start", "must not be after period_end").into(),
             );
         }
+        crate::value::check_instant("period_end", req.period_end)?;
         let method = required_text("payment_method", &req.payment_method, MAX_REFERENCE_LEN)?;
         let mut tx = self.ledger.begin().await?;
         let partner = tx

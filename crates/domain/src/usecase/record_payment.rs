@@ -153,6 +153,7 @@ impl Engine {
                 crate::error::ValidationError::new("amount", "must be greater than zero").into(),
             );
         }
+        crate::value::check_instant("paid_at", payment.paid_at)?;
         let mut tx = self.ledger.begin().await?;
         if let Some(existing) = tx.find_payment(tenant, &payment.payment_id).await? {
             return Ok(answer(tx.as_mut(), &existing, true).await?);

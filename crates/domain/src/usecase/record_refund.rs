@@ -42,6 +42,7 @@ impl Engine {
         if refund.amount <= rust_decimal::Decimal::ZERO {
             return Err(ValidationError::new("amount", "must be greater than zero").into());
         }
+        crate::value::check_instant("refunded_at", refund.refunded_at)?;
         let mut tx = self.ledger.begin().await?;
         if let Some(existing) = tx.find_refund(tenant, &refund.refund_id).await? {
             return Ok(answer(tx.as_mut(), &existing, true).await?);

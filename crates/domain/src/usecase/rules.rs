@@ -39,6 +39,10 @@ pub struct RuleDraft {
 fn check(d: &RuleDraft) -> Result<(), crate::error::ValidationError> {
     let mut v = Validator::new();
     v.check(required_text("name", &d.name, 200));
+    v.check(crate::value::check_instant("effective_from", d.effective_from));
+    if let Some(to) = d.effective_to {
+        v.check(crate::value::check_instant("effective_to", to));
+    }
     v.ensure(
         d.product_ids.len() <= MAX_SCOPE_IDS,
         "product_ids",

@@ -12,5 +12,7 @@ pub use ids::{
     PartnerUserId, PaymentId, PayoutId, ProductId, RefundId, RuleId, TenantId,
 };
 pub use money::{MAX_MINOR_UNITS, Money};
-pub use period::{Period, add_months, midnight, start_of_day, start_of_month};
+pub use period::{
+    EARLIEST_INSTANT, LATEST_INSTANT, Period, add_months, check_instant, midnight, start_of_day, start_of_month,
+};
 pub use rate::{RATE_DECIMALS, Rate};

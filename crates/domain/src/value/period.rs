@@ -54,6 +54,20 @@ impl Period {
     }
 }
 
+/// Earliest instant revshare accepts from outside (2000-01-01T00:00Z).
+pub const EARLIEST_INSTANT: OffsetDateTime = time::macros::datetime!(2000-01-01 00:00 UTC);
+/// First instant revshare no longer accepts from outside (2100-01-01T00:00Z).
+pub const LATEST_INSTANT: OffsetDateTime = time::macros::datetime!(2100-01-01 00:00 UTC);
+
+/// Refuses instants outside `[2000-01-01, 2100-01-01)`: typos such as year 0026 or 20026
+/// would otherwise land in every report.
+pub fn check_instant(field: &str, at: OffsetDateTime) -> Result<OffsetDateTime, ValidationError> {
+    if at < EARLIEST_INSTANT || at >= LATEST_INSTANT {
+        return Err(ValidationError::new(field, "must be between 2000-01-01 and 2099-12-31 (UTC)"));
+    }
+    Ok(at.to_offset(UtcOffset::UTC))
+}
+
 /// Midnight UTC of the day of `at`.
 pub fn start_of_day(at: OffsetDateTime) -> OffsetDateTime {
     at.to_offset(UtcOffset::UTC).replace_time(Time::MIDNIGHT)
