@@ -10,6 +10,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_ledger;
+mod m20261124_000002_access;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -18,6 +19,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_ledger::Migration)]
+        vec![Box::new(m20261124_000001_ledger::Migration), Box::new(m20261124_000002_access::Migration)]
     }
 }

@@ -21,7 +21,7 @@ contract!(outcomes_that_write_nothing_are_named, |ctx| {
     // Before the attribution starts.
     assert_eq!(ctx.pay(t, "pay-3", "cust-1", usd("100.00"), "2025-12-31T23:59:59Z").await.outcome, "unattributed");
     // A suspended partner earns nothing.
-    ctx.engine.move_partner(t, p.id, PartnerStatus::Suspended).await.unwrap();
+    ctx.engine.move_partner(t, &operator(), p.id, PartnerStatus::Suspended).await.unwrap();
     assert_eq!(ctx.pay(t, "pay-4", "cust-1", usd("100.00"), "2026-03-01T00:00:00Z").await.outcome, "partner_inactive");
     assert_eq!(ctx.scalar("SELECT COUNT(*) FROM commission_events").await, 0);
     assert_eq!(ctx.scalar("SELECT COUNT(*) FROM payments").await, 4);

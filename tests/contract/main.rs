@@ -2,6 +2,7 @@
 //! on PostgreSQL when `TEST_DATABASE_URL` is set, each test on its own fresh database.
 //! Expected values are computed by hand in the comments.
 
+mod access;
 mod approvals;
 mod concurrency;
 mod ingestion;

@@ -53,11 +53,11 @@ contract!(batch_claims_inclusive_range_and_completion_pays, |ctx| {
     let m = ctx.engine.metrics(t, p.id, period).await.unwrap();
     assert_eq!(m.currencies[0].pending_amount, usd("100.00"));
     // Completion needs a reference and pays the events.
-    ctx.engine.move_payout(t, payout.id, PayoutMove::Ready).await.unwrap();
-    ctx.engine.move_payout(t, payout.id, PayoutMove::Processing).await.unwrap();
-    let no_ref = ctx.engine.move_payout(t, payout.id, PayoutMove::Complete { payment_reference: " ".into() }).await;
+    ctx.engine.move_payout(t, &operator(), payout.id, PayoutMove::Ready).await.unwrap();
+    ctx.engine.move_payout(t, &operator(), payout.id, PayoutMove::Processing).await.unwrap();
+    let no_ref = ctx.engine.move_payout(t, &operator(), payout.id, PayoutMove::Complete { payment_reference: " ".into() }).await;
     assert!(matches!(no_ref, Err(DomainError::Validation(_))));
-    let done = ctx.engine.move_payout(t, payout.id, PayoutMove::Complete { payment_reference: "BANK-42".into() }).await.unwrap();
+    let done = ctx.engine.move_payout(t, &operator(), payout.id, PayoutMove::Complete { payment_reference: "BANK-42".into() }).await.unwrap();
     assert_eq!(done.status, PayoutStatus::Completed);
     let filter = CommissionFilter { payout_id: Some(payout.id), ..Default::default() };
     let lines = ctx.engine.list_commissions(t, &filter, PageRequest::default()).await.unwrap();
@@ -68,7 +68,7 @@ contract!(batch_claims_inclusive_range_and_completion_pays, |ctx| {
     assert_eq!(m.currencies[0].pending_amount, usd("50.00"));
     // Paid is final: no move leaves completed.
     for mv in [PayoutMove::Ready, PayoutMove::Cancel { reason: "x".into() }, PayoutMove::Fail { reason: "x".into() }] {
-        assert!(matches!(ctx.engine.move_payout(t, payout.id, mv).await, Err(DomainError::InvalidTransition { .. })));
+        assert!(matches!(ctx.engine.move_payout(t, &operator(), payout.id, mv).await, Err(DomainError::InvalidTransition { .. })));
     }
     assert!(ctx.engine.reconcile(Some(t)).await.unwrap().is_clean());
 });
@@ -80,15 +80,15 @@ contract!(failure_and_cancellation_release_events, |ctx| {
     ctx.pay(t, "a", "c", usd("100.00"), "2026-03-01T00:00:00Z").await;
     let first = created(ctx.engine.create_payout(t, &operator(), req(p.id, None, "2026-03-31T00:00:00Z")).await.unwrap());
     // pending → completed skips steps: refused.
-    let skip = ctx.engine.move_payout(t, first.id, PayoutMove::Complete { payment_reference: "R".into() }).await;
+    let skip = ctx.engine.move_payout(t, &operator(), first.id, PayoutMove::Complete { payment_reference: "R".into() }).await;
     assert!(matches!(skip, Err(DomainError::InvalidTransition { .. })));
-    let cancelled = ctx.engine.move_payout(t, first.id, PayoutMove::Cancel { reason: "wrong bank details".into() }).await.unwrap();
+    let cancelled = ctx.engine.move_payout(t, &operator(), first.id, PayoutMove::Cancel { reason: "wrong bank details".into() }).await.unwrap();
     assert_eq!(cancelled.failure_reason.as_deref(), Some("wrong bank details"));
     let second = created(ctx.engine.create_payout(t, &operator(), req(p.id, None, "2026-03-31T00:00:00Z")).await.unwrap());
     assert_eq!(second.total, usd("10.00"));
-    ctx.engine.move_payout(t, second.id, PayoutMove::Ready).await.unwrap();
-    ctx.engine.move_payout(t, second.id, PayoutMove::Processing).await.unwrap();
-    ctx.engine.move_payout(t, second.id, PayoutMove::Fail { reason: "bank rejected".into() }).await.unwrap();
+    ctx.engine.move_payout(t, &operator(), second.id, PayoutMove::Ready).await.unwrap();
+    ctx.engine.move_payout(t, &operator(), second.id, PayoutMove::Processing).await.unwrap();
+    ctx.engine.move_payout(t, &operator(), second.id, PayoutMove::Fail { reason: "bank rejected".into() }).await.unwrap();
     let third = created(ctx.engine.create_payout(t, &operator(), req(p.id, None, "2026-03-31T00:00:00Z")).await.unwrap());
     assert_eq!(third.total, usd("10.00"));
     assert!(ctx.engine.reconcile(Some(t)).await.unwrap().is_clean());
@@ -103,7 +103,7 @@ contract!(refusals_change_nothing, |ctx| {
     ctx.pay(t, "a", "c", usd("600.00"), "2026-03-01T00:00:00Z").await; // 60.00
     let mut minimums = BTreeMap::new();
     minimums.insert(Currency::USD, usd("100.00"));
-    ctx.engine.update_partner(t, p.id, PartnerUpdate { minimum_payouts: Some(minimums), ..Default::default() }).await.unwrap();
+    ctx.engine.update_partner(t, &operator(), p.id, PartnerUpdate { minimum_payouts: Some(minimums), ..Default::default() }).await.unwrap();
     assert_eq!(refused(ctx.engine.create_payout(t, &operator(), req(p.id, None, period_end)).await.unwrap()), PayoutRefusal::BelowMinimum);
     ctx.engine.adjust(t, &operator(), ManualAdjustment { partner_id: p.id, amount: usd("-100.00"), note: "chargeback".into() }).await.unwrap();
     assert_eq!(refused(ctx.engine.create_payout(t, &operator(), req(p.id, None, period_end)).await.unwrap()), PayoutRefusal::NetNotPositive);
@@ -127,9 +127,9 @@ contract!(payout_run_covers_every_partner_and_reports_refusals, |ctx| {
     ctx.pay(t, "c1", "cc", usd("100.00"), "2026-03-14T00:00:00Z").await; // held: never claimed
     let mut minimums = BTreeMap::new();
     minimums.insert(Currency::USD, usd("20.00"));
-    ctx.engine.update_partner(t, b.id, PartnerUpdate { minimum_payouts: Some(minimums), ..Default::default() }).await.unwrap();
+    ctx.engine.update_partner(t, &operator(), b.id, PartnerUpdate { minimum_payouts: Some(minimums), ..Default::default() }).await.unwrap();
     // A terminated partner is still paid what it earned.
-    ctx.engine.move_partner(t, a.id, revshare_domain::partner::PartnerStatus::Terminated).await.unwrap();
+    ctx.engine.move_partner(t, &operator(), a.id, revshare_domain::partner::PartnerStatus::Terminated).await.unwrap();
     let report = ctx.engine.run_payouts(t, &operator(), None, instant("2026-03-31T00:00:00Z"), "bank_transfer").await.unwrap();
     let mut totals: Vec<String> = report.created.iter().map(|p| p.total.to_string()).collect();
     totals.sort();

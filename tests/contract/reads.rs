@@ -40,7 +40,7 @@ contract!(metrics_balances_and_series, |ctx| {
     ctx.pay(t, "mar", "c", usd("300.00"), "2026-03-10T00:00:00Z").await; // 30.00 on hold
     ctx.pay(t, "rej", "c", usd("400.00"), "2026-03-11T00:00:00Z").await; // 40.00 rejected below
     let rej = ctx.engine.list_commissions(t, &CommissionFilter { search: Some("INV-rej".into()), ..Default::default() }, PageRequest::default()).await.unwrap();
-    ctx.engine.reject(t, &[rej.items[0].id], "test").await.unwrap();
+    ctx.engine.reject(t, &operator(), &[rej.items[0].id], "test").await.unwrap();
     let period = ctx.engine.metrics_period(Some(instant("2026-01-01T00:00:00Z")), Some(instant("2026-04-01T00:00:00Z"))).unwrap();
     let m = ctx.engine.metrics(t, p.id, period).await.unwrap();
     let usd_m = &m.currencies[0];

@@ -84,7 +84,7 @@ contract!(refund_after_payout_is_a_clawback_netted_in_the_next_payout, |ctx| {
     };
     assert_eq!(first.total, usd("100.00"));
     for mv in [PayoutMove::Ready, PayoutMove::Processing, PayoutMove::Complete { payment_reference: "BANK-1".into() }] {
-        ctx.engine.move_payout(t, first.id, mv).await.unwrap();
+        ctx.engine.move_payout(t, &operator(), first.id, mv).await.unwrap();
     }
     // Refund 25% after payment: a clawback of 25.00.
     let r = ctx.refund(t, "r1", "pay-1", "250.00", "2026-04-02T00:00:00Z").await;

@@ -51,6 +51,7 @@ impl TestContext {
             .engine
             .create_partner(
                 tenant,
+                &operator(),
                 NewPartner {
                     partner_number: number.into(),
                     name: format!("Partner {number}"),
@@ -64,7 +65,7 @@ impl TestContext {
             )
             .await
             .expect("create partner");
-        self.engine.move_partner(tenant, p.id, PartnerStatus::Active).await.expect("activate partner")
+        self.engine.move_partner(tenant, &operator(), p.id, PartnerStatus::Active).await.expect("activate partner")
     }
 
     /// Attributes `customer` to `partner` from `start` (open-ended).
@@ -72,6 +73,7 @@ impl TestContext {
         self.engine
             .attribute_customer(
                 tenant,
+                &operator(),
                 NewAccount {
                     partner_id: partner,
                     customer_id: CustomerId::parse(customer).expect("customer id"),
@@ -86,7 +88,7 @@ impl TestContext {
 
     /// Creates a rule from a draft built by [`rule`].
     pub async fn rule(&self, tenant: TenantId, draft: RuleDraft) -> CommissionRule {
-        self.engine.create_rule(tenant, draft).await.expect("create rule")
+        self.engine.create_rule(tenant, &operator(), draft).await.expect("create rule")
     }
 
     /// Records a payment of `amount` USD by `customer` at `paid_at`.

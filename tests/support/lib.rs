@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use revshare_domain::Engine;
 use revshare_domain::port::{Clock, UuidV7Source};
-use revshare_infra::{DatabaseConnection, DbConfig, SeaLedger, connect, migrate_up};
+use revshare_infra::{DatabaseConnection, DbConfig, SeaDirectory, SeaIdempotencyStore, SeaLedger, connect, migrate_up};
 use sea_orm::{ConnectionTrait, Statement};
 use time::OffsetDateTime;
 
@@ -57,6 +57,10 @@ pub struct TestContext {
     pub clock: TestClock,
     /// The raw pool, for assertions that look under the engine.
     pub db: DatabaseConnection,
+    /// Tenants, people and the audit log.
+    pub directory: SeaDirectory,
+    /// Idempotency keys.
+    pub idempotency: SeaIdempotencyStore,
     cleanup: Option<(String, String)>,
 }
 
@@ -104,7 +108,15 @@ impl TestContext {
         migrate_up(&db).await.expect("migrate the test database");
         let clock = TestClock::new(START);
         let engine = Engine::new(Arc::new(SeaLedger::new(db.clone())), Arc::new(clock.clone()), Arc::new(UuidV7Source));
-        Some(TestContext { backend, engine, clock, db, cleanup })
+        Some(TestContext {
+            backend,
+            engine,
+            clock,
+            directory: SeaDirectory::new(db.clone()),
+            idempotency: SeaIdempotencyStore::new(db.clone()),
+            db,
+            cleanup,
+        })
     }
 
     /// Drops the PostgreSQL database (SQLite files live in the temp folder).

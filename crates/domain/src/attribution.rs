@@ -6,7 +6,7 @@ use crate::value::{CustomerId, PartnerAccountId, PartnerId, Rate, TenantId};
 
 /// A customer attributed to a partner over `[start, end)`, with an optional custom rate.
 /// At most one attribution of a customer is in force at any instant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PartnerAccount {
     /// Identity.
     pub id: PartnerAccountId,
@@ -17,12 +17,15 @@ pub struct PartnerAccount {
     /// The billing system's customer.
     pub customer_id: CustomerId,
     /// First instant in force.
+    #[serde(with = "time::serde::rfc3339")]
     pub start: OffsetDateTime,
     /// First instant no longer in force (`None`: open-ended).
+    #[serde(with = "time::serde::rfc3339::option")]
     pub end: Option<OffsetDateTime>,
     /// Revenue-share rate that overrides every rule for this customer.
     pub custom_rate: Option<Rate>,
     /// Creation instant.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

@@ -57,7 +57,7 @@ status_enum!(
 pub const MAX_TEXT_LEN: usize = 1_000;
 
 /// One line of a partner's ledger. Amounts are never edited: corrections are new events.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CommissionEvent {
     /// Identity.
     pub id: EventId,
@@ -72,6 +72,7 @@ pub struct CommissionEvent {
     /// Signed amount.
     pub amount: Money,
     /// Payment → `paid_at`; refund → `refunded_at`; manual → when made.
+    #[serde(with = "time::serde::rfc3339")]
     pub event_date: OffsetDateTime,
     /// The payment that earned (or was refunded).
     pub payment_id: Option<PaymentId>,
@@ -96,14 +97,18 @@ pub struct CommissionEvent {
     /// For refund lines: the commission they reduce.
     pub original_event_id: Option<EventId>,
     /// When a pending event becomes due for automatic approval.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub hold_until: Option<OffsetDateTime>,
     /// The payout that claimed the event, if any.
     pub payout_id: Option<PayoutId>,
     /// When it was approved.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub approved_at: Option<OffsetDateTime>,
     /// When its payout completed.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub paid_at: Option<OffsetDateTime>,
     /// When it was rejected.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub rejected_at: Option<OffsetDateTime>,
     /// Why it was rejected.
     pub rejection_reason: Option<String>,
@@ -112,6 +117,7 @@ pub struct CommissionEvent {
     /// Who created it (an operator subject, or `billing`).
     pub created_by: String,
     /// Creation instant.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

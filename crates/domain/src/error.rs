@@ -130,6 +130,9 @@ pub enum DomainError {
         /// The requested state.
         to: String,
     },
+    /// The caller may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// The request conflicts with the current state (overlapping attribution, claimed event, …).
     #[error("conflict: {0}")]
     Conflict(String),

@@ -138,6 +138,6 @@ pub struct IngestionResult {
     pub amount: Option<Money>,
     /// Its type.
     pub event_type: Option<EventType>,
-    /// Its status when written.
+    /// Its current status (a replay shows where the event stands now).
     pub status: Option<EventStatus>,
 }

@@ -21,7 +21,9 @@
 #![deny(clippy::float_arithmetic)]
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod attribution;
+pub mod audit;
 pub mod commission;
 pub mod error;
 pub mod ingestion;

@@ -73,7 +73,7 @@ status_enum!(
 );
 
 /// A company that earns commissions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Partner {
     /// Identity.
     pub id: PartnerId,
@@ -98,8 +98,10 @@ pub struct Partner {
     /// Tax identifier.
     pub tax_id: Option<String>,
     /// Creation instant.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -114,7 +116,7 @@ impl Partner {
 }
 
 /// A person who logs into the partner portal for one partner.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PartnerUser {
     /// Identity.
     pub id: PartnerUserId,
@@ -129,6 +131,7 @@ pub struct PartnerUser {
     /// Portal role.
     pub role: PartnerUserRole,
     /// Creation instant.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

@@ -54,7 +54,7 @@ impl PayoutStatus {
 pub const MAX_REFERENCE_LEN: usize = 255;
 
 /// A batch of approved events for one partner and one currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Payout {
     /// Identity.
     pub id: PayoutId,
@@ -69,8 +69,10 @@ pub struct Payout {
     /// Lifecycle status.
     pub status: PayoutStatus,
     /// Inclusive lower cut-off on event dates, if any.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub period_start: Option<OffsetDateTime>,
     /// Inclusive upper cut-off on event dates.
+    #[serde(with = "time::serde::rfc3339")]
     pub period_end: OffsetDateTime,
     /// How the money is sent (`bank_transfer`, `manual`, …).
     pub payment_method: String,
@@ -81,10 +83,13 @@ pub struct Payout {
     /// Who created it.
     pub created_by: String,
     /// Creation instant.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     /// When it completed.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub completed_at: Option<OffsetDateTime>,
 }
 

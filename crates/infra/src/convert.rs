@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use revshare_domain::StoreError;
 use revshare_domain::attribution::PartnerAccount;
+use revshare_domain::audit::{AuditEntry, AuditRecord};
 use revshare_domain::commission::{CommissionEvent, EventStatus, EventType};
 use revshare_domain::ingestion::{InvoicePayment, PaymentOutcome, PaymentRecord, RefundOutcome, RefundRecord};
-use revshare_domain::partner::{Partner, PartnerStatus, PartnerTier};
+use revshare_domain::partner::{Partner, PartnerStatus, PartnerTier, PartnerUser, PartnerUserRole};
 use revshare_domain::payout::{Payout, PayoutStatus};
 use revshare_domain::terms::{CommissionModel, CommissionRule, ModelKind, TermsSource, TierRate};
 use revshare_domain::value::{
@@ -17,7 +18,9 @@ use revshare_domain::value::{
 use sea_orm::ActiveValue::Set;
 use time::OffsetDateTime;
 
-use crate::entity::{commission_event, commission_rule, partner, partner_account, payment, payout, refund};
+use crate::entity::{
+    audit_log, commission_event, commission_rule, partner, partner_account, partner_user, payment, payout, refund,
+};
 
 /// A row that the domain refuses.
 pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
@@ -425,4 +428,56 @@ pub(crate) fn refund_row(r: &RefundRecord) -> refund::ActiveModel {
         event_id: Set(r.event_id.map(|x| x.uuid())),
         recorded_at: Set(micros(r.recorded_at)),
     }
+}
+
+pub(crate) fn audit_row(r: &AuditRecord) -> audit_log::ActiveModel {
+    audit_log::ActiveModel {
+        id: Set(r.id),
+        tenant_id: Set(r.tenant_id.uuid()),
+        actor: Set(r.actor.clone()),
+        action: Set(r.action.to_owned()),
+        target_type: Set(r.target_type.to_owned()),
+        target_id: Set(r.target_id.chars().take(128).collect()),
+        before: Set(r.before.as_ref().map(to_json)),
+        after: Set(r.after.as_ref().map(to_json)),
+        at: Set(micros(r.at)),
+    }
+}
+
+pub(crate) fn audit_from(m: audit_log::Model) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        id: m.id,
+        actor: m.actor,
+        action: m.action,
+        target_type: m.target_type,
+        target_id: m.target_id,
+        before: m.before,
+        after: m.after,
+        at: instant(m.at)?,
+    })
+}
+
+pub(crate) fn partner_user_row(u: &PartnerUser, password_hash: &str) -> partner_user::ActiveModel {
+    partner_user::ActiveModel {
+        id: Set(u.id.uuid()),
+        tenant_id: Set(u.tenant_id.uuid()),
+        partner_id: Set(u.partner_id.uuid()),
+        email: Set(u.email.clone()),
+        name: Set(u.name.clone()),
+        role: Set(u.role.name().to_owned()),
+        password_hash: Set(Some(password_hash.to_owned())),
+        created_at: Set(micros(u.created_at)),
+    }
+}
+
+pub(crate) fn partner_user_from(m: partner_user::Model) -> Result<PartnerUser, StoreError> {
+    Ok(PartnerUser {
+        id: revshare_domain::value::PartnerUserId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        partner_id: PartnerId::from_uuid(m.partner_id),
+        email: m.email,
+        name: m.name,
+        role: parse("partner user", PartnerUserRole::parse(&m.role))?,
+        created_at: instant(m.created_at)?,
+    })
 }

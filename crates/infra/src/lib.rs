@@ -19,12 +19,16 @@
 
 mod convert;
 mod db;
+mod directory;
 pub mod entity;
 mod error;
+mod idempotency;
 mod ledger;
 
 pub use db::{
     DEFAULT_DATABASE_URL, DbConfig, backend_name, connect, migrate_down, migrate_fresh, migrate_up, migration_status,
 };
+pub use directory::SeaDirectory;
+pub use idempotency::SeaIdempotencyStore;
 pub use ledger::SeaLedger;
 pub use sea_orm::DatabaseConnection;

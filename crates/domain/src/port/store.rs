@@ -8,11 +8,12 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::attribution::PartnerAccount;
+use crate::audit::AuditRecord;
 use crate::commission::{CommissionEvent, EventStatus};
 use crate::error::StoreError;
 use crate::ingestion::{PaymentRecord, RefundRecord};
 use crate::metrics::{CurrencyMetrics, SeriesPoint};
-use crate::partner::Partner;
+use crate::partner::{Partner, PartnerUser};
 use crate::payout::{Payout, PayoutStatus};
 use crate::query::{CommissionFilter, Page, PageRequest, PayoutFilter};
 use crate::reconciliation::ReconciliationFacts;
@@ -58,6 +59,15 @@ pub struct ClaimSummary {
 pub trait LedgerTx: Send {
     /// Makes every write of the transaction durable.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+
+    /// Appends an audit entry; written with the action it records, or not at all.
+    async fn insert_audit(&mut self, record: &AuditRecord) -> Result<(), StoreError>;
+    /// Inserts a partner user with their password hash; `Conflict` when the e-mail is taken.
+    async fn insert_partner_user(
+        &mut self,
+        user: &PartnerUser,
+        password_hash: &str,
+    ) -> Result<(), StoreError>;
 
     // Partners, attributions and rules.
     /// Inserts a partner; `Conflict` when the partner number is taken in the tenant.

@@ -174,10 +174,10 @@ impl ChosenTerms<'_> {
         facts: LedgerFacts,
     ) -> Result<Commission, NoCommission> {
         let currency = payment.amount.currency();
-        if let Some(months) = self.rule.and_then(|r| r.max_duration_months) {
-            if payment.paid_at >= add_months(attribution_start, months) {
-                return Err(NoCommission::DurationElapsed);
-            }
+        if let Some(months) = self.rule.and_then(|r| r.max_duration_months)
+            && payment.paid_at >= add_months(attribution_start, months)
+        {
+            return Err(NoCommission::DurationElapsed);
         }
         let fee = self.model.fee();
         if fee.is_some_and(|f| f.currency() != currency)

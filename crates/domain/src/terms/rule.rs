@@ -13,7 +13,7 @@ pub const MAX_SCOPE_IDS: usize = 1_000;
 pub const MAX_DURATION_MONTHS: u32 = 1_200;
 
 /// Terms that apply to a partner's payments in a window, optionally to some products or customers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CommissionRule {
     /// Identity.
     pub id: RuleId,
@@ -30,8 +30,10 @@ pub struct CommissionRule {
     /// Customers the rule is limited to; empty matches every customer.
     pub customer_ids: BTreeSet<CustomerId>,
     /// First instant the rule applies.
+    #[serde(with = "time::serde::rfc3339")]
     pub effective_from: OffsetDateTime,
     /// First instant the rule no longer applies (`None`: open-ended).
+    #[serde(with = "time::serde::rfc3339::option")]
     pub effective_to: Option<OffsetDateTime>,
     /// Larger wins; ties go to the older rule.
     pub priority: i32,
@@ -42,8 +44,10 @@ pub struct CommissionRule {
     /// Inactive rules are kept for history but never chosen.
     pub active: bool,
     /// Creation instant; breaks priority ties.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 

@@ -1,5 +1,6 @@
 //! Manual adjustments: an operator's signed correction, dated when it is made.
 
+use crate::audit::Snapshot;
 use crate::commission::{CommissionEvent, EventStatus, EventType, MAX_TEXT_LEN};
 use crate::error::{DomainError, ValidationError};
 use crate::partner::PartnerStatus;
@@ -71,6 +72,16 @@ impl Engine {
             created_at: now,
         };
         tx.insert_event(&event).await?;
+        let record = self.audit(
+            tenant,
+            actor,
+            "commission.adjust",
+            "commission",
+            event.id.to_string(),
+            None,
+            Some(Snapshot::Commissions(vec![event.clone()])),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(event)
     }

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::audit::Snapshot;
 use crate::commission::{CommissionEvent, EventStatus};
 use crate::error::{DomainError, ValidationError};
 use crate::port::StatusChange;
 use crate::state::StateMachine;
-use crate::usecase::{Engine, required_text};
+use crate::usecase::{Actor, Engine, required_text};
 use crate::value::{EventId, TenantId};
 
 /// Most ids one bulk approval or rejection may carry.
@@ -28,11 +29,20 @@ fn distinct(ids: &[EventId]) -> Result<Vec<EventId>, ValidationError> {
         .collect())
 }
 
+/// The audit target of a bulk action: the id itself, or how many.
+fn target(ids: &[EventId]) -> String {
+    match ids {
+        [one] => one.to_string(),
+        many => format!("{} commissions", many.len()),
+    }
+}
+
 impl Engine {
     /// Approves pending commissions (even before their hold ends). All or nothing.
     pub async fn approve(
         &self,
         tenant: TenantId,
+        actor: &Actor,
         ids: &[EventId],
     ) -> Result<Vec<CommissionEvent>, DomainError> {
         let ids = distinct(ids)?;
@@ -58,6 +68,16 @@ impl Engine {
             ));
         }
         let updated = tx.events_by_ids(tenant, &ids).await?;
+        let record = self.audit(
+            tenant,
+            actor,
+            "commission.approve",
+            "commission",
+            target(&ids),
+            Some(Snapshot::Commissions(events)),
+            Some(Snapshot::Commissions(updated.clone())),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -67,6 +87,7 @@ impl Engine {
     pub async fn reject(
         &self,
         tenant: TenantId,
+        actor: &Actor,
         ids: &[EventId],
         reason: &str,
     ) -> Result<Vec<CommissionEvent>, DomainError> {
@@ -123,6 +144,19 @@ impl Engine {
             ));
         }
         let updated = tx.events_by_ids(tenant, &ids).await?;
+        let mut before = events;
+        before.extend(adjustments);
+        let after = tx.events_by_ids(tenant, &all).await?;
+        let record = self.audit(
+            tenant,
+            actor,
+            "commission.reject",
+            "commission",
+            target(&ids),
+            Some(Snapshot::Commissions(before)),
+            Some(Snapshot::Commissions(after)),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(updated)
     }

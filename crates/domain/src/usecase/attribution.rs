@@ -3,9 +3,10 @@
 use time::OffsetDateTime;
 
 use crate::attribution::PartnerAccount;
+use crate::audit::Snapshot;
 use crate::error::{DomainError, ValidationError};
 use crate::partner::PartnerStatus;
-use crate::usecase::Engine;
+use crate::usecase::{Actor, Engine};
 use crate::value::{CustomerId, PartnerAccountId, PartnerId, Rate, TenantId};
 
 /// What an operator provides to attribute a customer.
@@ -29,6 +30,7 @@ impl Engine {
     pub async fn attribute_customer(
         &self,
         tenant: TenantId,
+        actor: &Actor,
         input: NewAccount,
     ) -> Result<PartnerAccount, DomainError> {
         crate::value::check_instant("start_date", input.start)?;
@@ -67,6 +69,16 @@ impl Engine {
             created_at: self.clock.now(),
         };
         tx.insert_account(&account).await?;
+        let record = self.audit(
+            tenant,
+            actor,
+            "account.create",
+            "partner_account",
+            account.id.to_string(),
+            None,
+            Some(Snapshot::Account(Box::new(account.clone()))),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(account)
     }
@@ -76,6 +88,7 @@ impl Engine {
     pub async fn end_attribution(
         &self,
         tenant: TenantId,
+        actor: &Actor,
         id: PartnerAccountId,
         end: OffsetDateTime,
     ) -> Result<PartnerAccount, DomainError> {
@@ -97,6 +110,19 @@ impl Engine {
             ));
         }
         tx.end_account(tenant, id, end).await?;
+        let before = Snapshot::Account(Box::new(account.clone()));
+        let mut after = account.clone();
+        after.end = Some(end);
+        let record = self.audit(
+            tenant,
+            actor,
+            "account.end",
+            "partner_account",
+            account.id.to_string(),
+            Some(before),
+            Some(Snapshot::Account(Box::new(after))),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         account.end = Some(end);
         Ok(account)

@@ -4,6 +4,7 @@
 mod adjustment;
 mod approval;
 mod attribution;
+mod partner_users;
 mod partners;
 mod payout_batch;
 mod payout_status;
@@ -20,6 +21,7 @@ use crate::port::{Clock, IdSource, Ledger};
 pub use adjustment::ManualAdjustment;
 pub use approval::MAX_BULK_IDS;
 pub use attribution::NewAccount;
+pub use partner_users::NewPartnerUser;
 pub use partners::{NewPartner, PartnerUpdate};
 pub use payout_batch::{PayoutBatchOutcome, PayoutRefusal, PayoutRequest, PayoutRunReport};
 pub use payout_status::PayoutMove;
@@ -65,6 +67,33 @@ impl Engine {
     /// The engine's clock.
     pub fn now(&self) -> time::OffsetDateTime {
         self.clock.now()
+    }
+}
+
+impl Engine {
+    /// An audit record of an action by `actor`, stamped now.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn audit(
+        &self,
+        tenant: crate::value::TenantId,
+        actor: &Actor,
+        action: &'static str,
+        target_type: &'static str,
+        target_id: String,
+        before: Option<crate::audit::Snapshot>,
+        after: Option<crate::audit::Snapshot>,
+    ) -> crate::audit::AuditRecord {
+        crate::audit::AuditRecord {
+            id: self.ids.new_id(),
+            tenant_id: tenant,
+            actor: actor.subject().to_owned(),
+            action,
+            target_type,
+            target_id,
+            before,
+            after,
+            at: self.clock.now(),
+        }
     }
 }
 

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::audit::Snapshot;
 use crate::error::{DomainError, ValidationError, Validator};
 use crate::partner::{Partner, PartnerStatus, PartnerTier};
 use crate::state::StateMachine;
 use crate::terms::CommissionModel;
-use crate::usecase::{Engine, optional_text, required_text};
+use crate::usecase::{Actor, Engine, optional_text, required_text};
 use crate::value::{Currency, Money, PartnerId, TenantId};
 
 /// Longest hold period, in days.
@@ -94,6 +95,7 @@ impl Engine {
     pub async fn create_partner(
         &self,
         tenant: TenantId,
+        actor: &Actor,
         input: NewPartner,
     ) -> Result<Partner, DomainError> {
         let now = self.clock.now();
@@ -127,6 +129,16 @@ impl Engine {
             )),
             other => other.into(),
         })?;
+        let record = self.audit(
+            tenant,
+            actor,
+            "partner.create",
+            "partner",
+            partner.id.to_string(),
+            None,
+            Some(Snapshot::Partner(Box::new(partner.clone()))),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(partner)
     }
@@ -135,6 +147,7 @@ impl Engine {
     pub async fn update_partner(
         &self,
         tenant: TenantId,
+        actor: &Actor,
         id: PartnerId,
         update: PartnerUpdate,
     ) -> Result<Partner, DomainError> {
@@ -164,9 +177,20 @@ impl Engine {
         if let Some(t) = update.tax_id {
             p.tax_id = t.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
         }
+        let before = Snapshot::Partner(Box::new(p.clone()));
         p.updated_at = self.clock.now();
         check_partner(&p)?;
         tx.update_partner(&p).await?;
+        let record = self.audit(
+            tenant,
+            actor,
+            "partner.update",
+            "partner",
+            p.id.to_string(),
+            Some(before),
+            Some(Snapshot::Partner(Box::new(p.clone()))),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(p)
     }
@@ -176,6 +200,7 @@ impl Engine {
     pub async fn move_partner(
         &self,
         tenant: TenantId,
+        actor: &Actor,
         id: PartnerId,
         to: PartnerStatus,
     ) -> Result<Partner, DomainError> {
@@ -184,9 +209,25 @@ impl Engine {
             .lock_partner(tenant, id)
             .await?
             .ok_or(DomainError::not_found("partner"))?;
+        let before = Snapshot::Partner(Box::new(p.clone()));
         p.status = p.status.move_to(to)?;
         p.updated_at = self.clock.now();
         tx.update_partner(&p).await?;
+        let action = if to == PartnerStatus::Archived {
+            "partner.archive"
+        } else {
+            "partner.status"
+        };
+        let record = self.audit(
+            tenant,
+            actor,
+            action,
+            "partner",
+            p.id.to_string(),
+            Some(before),
+            Some(Snapshot::Partner(Box::new(p.clone()))),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(p)
     }

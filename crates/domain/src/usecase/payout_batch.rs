@@ -3,6 +3,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::audit::Snapshot;
 use crate::error::{DomainError, ValidationError};
 use crate::payout::{MAX_REFERENCE_LEN, Payout, PayoutStatus};
 use crate::usecase::{Actor, Engine, required_text};
@@ -37,6 +38,8 @@ pub enum PayoutRefusal {
 }
 
 /// The outcome of one batch.
+// Returned once per batch, never stored in bulk: boxing the payout would only change the API.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PayoutBatchOutcome {
     /// A payout was made and its events claimed.
@@ -142,6 +145,16 @@ impl Engine {
                 "the payout changed while it was being made".into(),
             ));
         }
+        let record = self.audit(
+            tenant,
+            actor,
+            "payout.create",
+            "payout",
+            payout.id.to_string(),
+            None,
+            Some(Snapshot::Payout(Box::new(payout.clone()))),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(PayoutBatchOutcome::Created(payout))
     }

@@ -1,10 +1,11 @@
 //! Moving a payout through its lifecycle; completion pays its events, failure and
 //! cancellation release them.
 
+use crate::audit::Snapshot;
 use crate::error::DomainError;
 use crate::payout::{MAX_REFERENCE_LEN, Payout, PayoutStatus};
 use crate::state::StateMachine;
-use crate::usecase::{Engine, required_text};
+use crate::usecase::{Actor, Engine, required_text};
 use crate::value::{PayoutId, TenantId};
 
 /// A requested move of a payout.
@@ -49,6 +50,7 @@ impl Engine {
     pub async fn move_payout(
         &self,
         tenant: TenantId,
+        actor: &Actor,
         id: PayoutId,
         mv: PayoutMove,
     ) -> Result<Payout, DomainError> {
@@ -57,6 +59,7 @@ impl Engine {
             .lock_payout(tenant, id)
             .await?
             .ok_or(DomainError::not_found("payout"))?;
+        let before = Snapshot::Payout(Box::new(payout.clone()));
         let from = payout.status;
         payout.status = from.move_to(mv.target())?;
         let now = self.clock.now();
@@ -84,6 +87,13 @@ impl Engine {
                 "the payout moved meanwhile; try again".into(),
             ));
         }
+        let action = match &mv {
+            PayoutMove::Ready => "payout.ready",
+            PayoutMove::Processing => "payout.processing",
+            PayoutMove::Complete { .. } => "payout.complete",
+            PayoutMove::Fail { .. } => "payout.fail",
+            PayoutMove::Cancel { .. } => "payout.cancel",
+        };
         match mv {
             PayoutMove::Complete { .. } => {
                 let paid = tx.mark_events_paid(tenant, id, now).await?;
@@ -99,6 +109,17 @@ impl Engine {
             }
             PayoutMove::Ready | PayoutMove::Processing => {}
         }
+        let after = Snapshot::Payout(Box::new(payout.clone()));
+        let record = self.audit(
+            tenant,
+            actor,
+            action,
+            "payout",
+            id.to_string(),
+            Some(before),
+            Some(after),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(payout)
     }

@@ -100,11 +100,11 @@ async fn evaluate(
             .await?;
         ledger.month_volume = Money::from_minor(minor, currency).ok();
     }
-    if let (Some(rule), Some(cap)) = (terms.rule, terms.monthly_cap()) {
-        if cap.currency() == currency {
-            let minor = tx.rule_usage(tenant, rule.id, currency, month).await?;
-            ledger.cap_used = Money::from_minor(minor, currency).ok();
-        }
+    if let (Some(rule), Some(cap)) = (terms.rule, terms.monthly_cap())
+        && cap.currency() == currency
+    {
+        let minor = tx.rule_usage(tenant, rule.id, currency, month).await?;
+        ledger.cap_used = Money::from_minor(minor, currency).ok();
     }
     let evaluation = match terms.calculate(&facts, account.start, ledger) {
         Ok(c) => Evaluation {

@@ -4,9 +4,10 @@ use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
+use crate::audit::Snapshot;
 use crate::error::{DomainError, Validator};
 use crate::terms::{CommissionModel, CommissionRule, MAX_DURATION_MONTHS, MAX_SCOPE_IDS};
-use crate::usecase::{Engine, required_text};
+use crate::usecase::{Actor, Engine, required_text};
 use crate::value::{CustomerId, Money, PartnerId, ProductId, RuleId, TenantId};
 
 /// The fields of a rule an operator sets.
@@ -39,7 +40,10 @@ pub struct RuleDraft {
 fn check(d: &RuleDraft) -> Result<(), crate::error::ValidationError> {
     let mut v = Validator::new();
     v.check(required_text("name", &d.name, 200));
-    v.check(crate::value::check_instant("effective_from", d.effective_from));
+    v.check(crate::value::check_instant(
+        "effective_from",
+        d.effective_from,
+    ));
     if let Some(to) = d.effective_to {
         v.check(crate::value::check_instant("effective_to", to));
     }
@@ -87,6 +91,7 @@ impl Engine {
     pub async fn create_rule(
         &self,
         tenant: TenantId,
+        actor: &Actor,
         draft: RuleDraft,
     ) -> Result<CommissionRule, DomainError> {
         check(&draft)?;
@@ -113,6 +118,16 @@ impl Engine {
             .await?
             .ok_or(DomainError::not_found("partner"))?;
         tx.insert_rule(&rule).await?;
+        let record = self.audit(
+            tenant,
+            actor,
+            "rule.create",
+            "rule",
+            rule.id.to_string(),
+            None,
+            Some(Snapshot::Rule(Box::new(rule.clone()))),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(rule)
     }
@@ -122,6 +137,7 @@ impl Engine {
     pub async fn update_rule(
         &self,
         tenant: TenantId,
+        actor: &Actor,
         id: RuleId,
         draft: RuleDraft,
     ) -> Result<CommissionRule, DomainError> {
@@ -138,6 +154,7 @@ impl Engine {
         }
         // Serialises with ingestion, which reads the partner's rules under this lock.
         tx.lock_partner(tenant, old.partner_id).await?;
+        let before = old.clone();
         let rule = CommissionRule {
             name: draft.name.trim().to_owned(),
             model: draft.model,
@@ -153,6 +170,16 @@ impl Engine {
             ..old
         };
         tx.update_rule(&rule).await?;
+        let record = self.audit(
+            tenant,
+            actor,
+            "rule.update",
+            "rule",
+            rule.id.to_string(),
+            Some(Snapshot::Rule(Box::new(before))),
+            Some(Snapshot::Rule(Box::new(rule.clone()))),
+        );
+        tx.insert_audit(&record).await?;
         tx.commit().await?;
         Ok(rule)
     }

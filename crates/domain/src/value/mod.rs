@@ -13,6 +13,7 @@ pub use ids::{
 };
 pub use money::{MAX_MINOR_UNITS, Money};
 pub use period::{
-    EARLIEST_INSTANT, LATEST_INSTANT, Period, add_months, check_instant, midnight, start_of_day, start_of_month,
+    EARLIEST_INSTANT, LATEST_INSTANT, Period, add_months, check_instant, midnight, start_of_day,
+    start_of_month,
 };
 pub use rate::{RATE_DECIMALS, Rate};

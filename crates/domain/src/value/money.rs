@@ -215,7 +215,10 @@ mod tests {
         assert_eq!(max.minor(), MAX_MINOR_UNITS);
         assert!(Money::parse("10000000000000.00", Currency::USD).is_err());
         // Stored sums may exceed one input's bound; they are bounded by i64 only.
-        assert_eq!(Money::from_minor(i64::MAX, Currency::USD).unwrap().minor(), i64::MAX);
+        assert_eq!(
+            Money::from_minor(i64::MAX, Currency::USD).unwrap().minor(),
+            i64::MAX
+        );
         assert!(Money::from_decimal(Decimal::MAX, Currency::USD).is_err());
         assert_eq!(
             Money::from_minor(-MAX_MINOR_UNITS, Currency::USD)

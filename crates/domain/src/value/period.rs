@@ -63,7 +63,10 @@ pub const LATEST_INSTANT: OffsetDateTime = time::macros::datetime!(2100-01-01 00
 /// would otherwise land in every report.
 pub fn check_instant(field: &str, at: OffsetDateTime) -> Result<OffsetDateTime, ValidationError> {
     if at < EARLIEST_INSTANT || at >= LATEST_INSTANT {
-        return Err(ValidationError::new(field, "must be between 2000-01-01 and 2099-12-31 (UTC)"));
+        return Err(ValidationError::new(
+            field,
+            "must be between 2000-01-01 and 2099-12-31 (UTC)",
+        ));
     }
     Ok(at.to_offset(UtcOffset::UTC))
 }

@@ -7,7 +7,8 @@ use revshare_domain::StoreError;
 use revshare_domain::attribution::PartnerAccount;
 use revshare_domain::commission::{CommissionEvent, EventStatus, EventType};
 use revshare_domain::ingestion::{PaymentRecord, RefundRecord};
-use revshare_domain::partner::Partner;
+use revshare_domain::audit::AuditRecord;
+use revshare_domain::partner::{Partner, PartnerUser};
 use revshare_domain::payout::{Payout, PayoutStatus};
 use revshare_domain::port::{ClaimSummary, LedgerTx, RefundTotals, StatusChange};
 use revshare_domain::terms::CommissionRule;
@@ -24,7 +25,7 @@ use crate::convert::{
     account_from, account_row, currency, event_row, micros, partner_row, payment_from, payment_row, payout_row, refund_from,
     refund_row, rule_from, rule_row,
 };
-use crate::entity::{commission_event as ev, commission_rule, customer, partner, partner_account, payment, payout, refund};
+use crate::entity::{audit_log, commission_event as ev, partner_user, commission_rule, customer, partner, partner_account, payment, payout, refund};
 use crate::error::OrStore;
 use crate::ledger::read;
 
@@ -58,6 +59,19 @@ fn sum_of(row: Option<Option<i64>>) -> i64 {
 impl LedgerTx for SeaLedgerTx {
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await.or_store()
+    }
+
+    async fn insert_audit(&mut self, r: &AuditRecord) -> Result<(), StoreError> {
+        audit_log::Entity::insert(crate::convert::audit_row(r)).exec_without_returning(&self.tx).await.or_store()?;
+        Ok(())
+    }
+
+    async fn insert_partner_user(&mut self, u: &PartnerUser, password_hash: &str) -> Result<(), StoreError> {
+        partner_user::Entity::insert(crate::convert::partner_user_row(u, password_hash))
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
+        Ok(())
     }
 
     async fn insert_partner(&mut self, p: &Partner) -> Result<(), StoreError> {
