@@ -57,7 +57,7 @@ impl Engine {
                 ValidationError::new("currency", format!("the payment is in {currency}")).into(),
             );
         }
-        let amount = Money::from_decimal(refund.amount, currency)?;
+        let amount = Money::from_input(refund.amount, currency)?;
         // The partner lock orders this refund with payouts and other refunds of the partner.
         let original = match payment.partner_id {
             Some(pid) => {

@@ -36,11 +36,17 @@ impl Money {
         let d: Decimal = t.parse().map_err(|_| {
             ValidationError::new("amount", format!("{text:?} is not a decimal amount"))
         })?;
-        let m = Money::from_decimal(d, currency)?;
+        Money::from_input(d, currency)
+    }
+
+    /// Accepts an amount from outside: exact in the minor unit and at most
+    /// [`MAX_MINOR_UNITS`] in magnitude.
+    pub fn from_input(amount: Decimal, currency: Currency) -> Result<Self, ValidationError> {
+        let m = Money::from_decimal(amount, currency)?;
         if m.minor().unsigned_abs() > MAX_MINOR_UNITS.unsigned_abs() {
             return Err(ValidationError::new(
                 "amount",
-                format!("{text} exceeds the largest accepted amount"),
+                format!("{amount} exceeds the largest accepted amount"),
             ));
         }
         Ok(m)
