@@ -79,8 +79,8 @@ impl IdempotencyStore for SeaIdempotencyStore {
 
     async fn complete(&self, tenant: TenantId, principal: &str, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
         key_row::Entity::update_many()
-            .col_expr(key_row::Column::Status, Expr::val(i32::from(status)).into())
-            .col_expr(key_row::Column::Body, Expr::val(body.to_owned()).into())
+            .col_expr(key_row::Column::Status, Expr::val(i32::from(status)))
+            .col_expr(key_row::Column::Body, Expr::val(body.to_owned()))
             .filter(Self::filter(tenant, principal, key))
             .exec(&self.db)
             .await

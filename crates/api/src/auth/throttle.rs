@@ -34,10 +34,10 @@ impl LoginThrottle {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_TRACKED && !map.contains_key(key) {
             map.retain(|_, (_, start)| now < *start + WINDOW);
-            if map.len() >= MAX_TRACKED {
-                if let Some(oldest) = map.iter().min_by_key(|(_, (_, s))| *s).map(|(k, _)| k.clone()) {
-                    map.remove(&oldest);
-                }
+            if map.len() >= MAX_TRACKED
+                && let Some(oldest) = map.iter().min_by_key(|(_, (_, s))| *s).map(|(k, _)| k.clone())
+            {
+                map.remove(&oldest);
             }
         }
         let entry = map.entry(key.to_owned()).or_insert((0, now));

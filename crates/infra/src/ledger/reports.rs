@@ -175,8 +175,8 @@ pub(crate) async fn daily_series<C: ConnectionTrait>(
 pub(crate) async fn approve_due<C: ConnectionTrait>(db: &C, now: OffsetDateTime) -> Result<u64, StoreError> {
     let now = micros(now);
     let r = ev::Entity::update_many()
-        .col_expr(ev::Column::Status, Expr::val(EventStatus::Approved.name()).into())
-        .col_expr(ev::Column::ApprovedAt, Expr::val(now).into())
+        .col_expr(ev::Column::Status, Expr::val(EventStatus::Approved.name()))
+        .col_expr(ev::Column::ApprovedAt, Expr::val(now))
         .filter(ev::Column::Status.eq(EventStatus::Pending.name()))
         .filter(ev::Column::HoldUntil.lte(now))
         .exec(db)

@@ -153,7 +153,7 @@ impl LedgerTx for SeaLedgerTx {
 
     async fn end_account(&mut self, tenant: TenantId, id: PartnerAccountId, end: OffsetDateTime) -> Result<bool, StoreError> {
         let r = partner_account::Entity::update_many()
-            .col_expr(partner_account::Column::EndAt, Expr::val(micros(end)).into())
+            .col_expr(partner_account::Column::EndAt, Expr::val(micros(end)))
             .filter(partner_account::Column::Id.eq(id.uuid()))
             .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
             .exec(&self.tx)
@@ -329,13 +329,13 @@ impl LedgerTx for SeaLedgerTx {
             return Ok(0);
         }
         let at = micros(change.at);
-        let mut q = ev::Entity::update_many().col_expr(ev::Column::Status, Expr::val(change.to.name()).into());
+        let mut q = ev::Entity::update_many().col_expr(ev::Column::Status, Expr::val(change.to.name()));
         q = match change.to {
-            EventStatus::Approved => q.col_expr(ev::Column::ApprovedAt, Expr::val(at).into()),
+            EventStatus::Approved => q.col_expr(ev::Column::ApprovedAt, Expr::val(at)),
             EventStatus::Rejected => q
-                .col_expr(ev::Column::RejectedAt, Expr::val(at).into())
-                .col_expr(ev::Column::RejectionReason, Expr::val(change.reason.clone()).into()),
-            EventStatus::Paid => q.col_expr(ev::Column::PaidAt, Expr::val(at).into()),
+                .col_expr(ev::Column::RejectedAt, Expr::val(at))
+                .col_expr(ev::Column::RejectionReason, Expr::val(change.reason.clone())),
+            EventStatus::Paid => q.col_expr(ev::Column::PaidAt, Expr::val(at)),
             EventStatus::Pending => q,
         };
         let r = q
@@ -367,7 +367,7 @@ impl LedgerTx for SeaLedgerTx {
         // concurrent claim skip every row the first took (PostgreSQL re-checks it after the
         // row lock; SQLite has a single writer).
         let mut q = ev::Entity::update_many()
-            .col_expr(ev::Column::PayoutId, Expr::val(payout_id.uuid()).into())
+            .col_expr(ev::Column::PayoutId, Expr::val(payout_id.uuid()))
             .filter(ev::Column::TenantId.eq(tenant.uuid()))
             .filter(ev::Column::PartnerId.eq(partner.uuid()))
             .filter(ev::Column::Currency.eq(c.code()))
@@ -387,7 +387,7 @@ impl LedgerTx for SeaLedgerTx {
     async fn lock_payout(&mut self, tenant: TenantId, id: PayoutId) -> Result<Option<Payout>, StoreError> {
         // Touching `updated_at` takes the row lock; the real value is written by `update_payout`.
         let r = payout::Entity::update_many()
-            .col_expr(payout::Column::UpdatedAt, Expr::col(payout::Column::UpdatedAt).into())
+            .col_expr(payout::Column::UpdatedAt, Expr::col(payout::Column::UpdatedAt))
             .filter(payout::Column::Id.eq(id.uuid()))
             .filter(payout::Column::TenantId.eq(tenant.uuid()))
             .exec(&self.tx)
@@ -401,13 +401,13 @@ impl LedgerTx for SeaLedgerTx {
 
     async fn update_payout(&mut self, p: &Payout, from: PayoutStatus) -> Result<bool, StoreError> {
         let r = payout::Entity::update_many()
-            .col_expr(payout::Column::Status, Expr::val(p.status.name()).into())
-            .col_expr(payout::Column::TotalMinor, Expr::val(p.total.minor()).into())
-            .col_expr(payout::Column::CommissionCount, Expr::val(i64::from(p.commission_count)).into())
-            .col_expr(payout::Column::PaymentReference, Expr::val(p.payment_reference.clone()).into())
-            .col_expr(payout::Column::FailureReason, Expr::val(p.failure_reason.clone()).into())
-            .col_expr(payout::Column::UpdatedAt, Expr::val(micros(p.updated_at)).into())
-            .col_expr(payout::Column::CompletedAt, Expr::val(p.completed_at.map(micros)).into())
+            .col_expr(payout::Column::Status, Expr::val(p.status.name()))
+            .col_expr(payout::Column::TotalMinor, Expr::val(p.total.minor()))
+            .col_expr(payout::Column::CommissionCount, Expr::val(i64::from(p.commission_count)))
+            .col_expr(payout::Column::PaymentReference, Expr::val(p.payment_reference.clone()))
+            .col_expr(payout::Column::FailureReason, Expr::val(p.failure_reason.clone()))
+            .col_expr(payout::Column::UpdatedAt, Expr::val(micros(p.updated_at)))
+            .col_expr(payout::Column::CompletedAt, Expr::val(p.completed_at.map(micros)))
             .filter(payout::Column::Id.eq(p.id.uuid()))
             .filter(payout::Column::TenantId.eq(p.tenant_id.uuid()))
             .filter(payout::Column::Status.eq(from.name()))
@@ -419,7 +419,7 @@ impl LedgerTx for SeaLedgerTx {
 
     async fn release_events(&mut self, tenant: TenantId, id: PayoutId) -> Result<u64, StoreError> {
         let r = ev::Entity::update_many()
-            .col_expr(ev::Column::PayoutId, Expr::val(Option::<uuid::Uuid>::None).into())
+            .col_expr(ev::Column::PayoutId, Expr::val(Option::<uuid::Uuid>::None))
             .filter(ev::Column::TenantId.eq(tenant.uuid()))
             .filter(ev::Column::PayoutId.eq(id.uuid()))
             .filter(ev::Column::Status.eq(EventStatus::Approved.name()))
@@ -431,8 +431,8 @@ impl LedgerTx for SeaLedgerTx {
 
     async fn mark_events_paid(&mut self, tenant: TenantId, id: PayoutId, at: OffsetDateTime) -> Result<u64, StoreError> {
         let r = ev::Entity::update_many()
-            .col_expr(ev::Column::Status, Expr::val(EventStatus::Paid.name()).into())
-            .col_expr(ev::Column::PaidAt, Expr::val(micros(at)).into())
+            .col_expr(ev::Column::Status, Expr::val(EventStatus::Paid.name()))
+            .col_expr(ev::Column::PaidAt, Expr::val(micros(at)))
             .filter(ev::Column::TenantId.eq(tenant.uuid()))
             .filter(ev::Column::PayoutId.eq(id.uuid()))
             .filter(ev::Column::Status.eq(EventStatus::Approved.name()))
