@@ -15,6 +15,8 @@ use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 use crate::routes::{accounts, audit, auth, commissions, health, ingestion, partners, payouts, portal, reconciliation, rules};
 use crate::state::AppState;
+use crate::web as pages;
+use actix_web::dev::Service;
 
 /// Largest JSON body accepted (a batch of 1,000 payments fits comfortably).
 pub const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
@@ -109,12 +111,46 @@ pub fn app(
         )
         .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
+        .route("/static/app.css", web::get().to(pages::stylesheet))
+        .service(pages::login::root)
+        .service(pages::login::show)
+        .service(pages::login::submit)
+        .service(pages::login::logout)
+        .service(pages::revenue::show)
+        .service(pages::commissions::csv)
+        .service(pages::commissions::show)
+        .service(pages::payouts::list)
+        .service(pages::payouts::statement)
+        .service(pages::payouts::detail)
+        .service(pages::operator::partners)
+        .service(pages::operator::approvals)
+        .service(pages::operator::decide)
+        .service(pages::operator::payouts)
+        .service(pages::operator::run)
+        .service(pages::operator::move_payout)
         .default_service(web::to(not_found))
+        .wrap_fn(|req, srv| {
+            // Pages get a strict CSP; Swagger UI keeps its own scripts.
+            let docs = req.path().starts_with("/docs");
+            let fut = srv.call(req);
+            async move {
+                let mut res = fut.await?;
+                let html = res
+                    .headers()
+                    .get(actix_web::http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("text/html"));
+                if html && !docs {
+                    pages::secure(res.headers_mut());
+                }
+                Ok(res)
+            }
+        })
         .wrap(
             DefaultHeaders::new()
                 .add(("X-Content-Type-Options", "nosniff"))
                 .add(("X-Frame-Options", "DENY"))
-                .add(("Referrer-Policy", "no-referrer"))
+                .add(("Referrer-Policy", "same-origin"))
                 .add(("Cache-Control", "no-store")),
         )
         .wrap(TracingLogger::default())

@@ -17,3 +17,4 @@ pub mod problem;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod web;

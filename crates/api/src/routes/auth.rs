@@ -1,7 +1,7 @@
 //! `POST /api/v1/auth/login`: a password login for partner users and staff.
 
 use actix_web::{HttpResponse, post, web};
-use revshare_domain::access::{check_slug, normalize_email};
+use revshare_domain::access::{Principal, check_slug, normalize_email};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -39,8 +39,37 @@ pub struct LoginResponse {
     pub partner_id: Option<uuid::Uuid>,
 }
 
-/// Logs in. An unknown tenant or e-mail and a wrong password answer the same 401, in the same
-/// time; five failures for an account within fifteen minutes lock it until the window ends.
+/// Checks a login and issues a token: the one path every login (API and pages) takes. An
+/// unknown tenant or e-mail and a wrong password fail alike, in the same time; five failures
+/// for an account within fifteen minutes lock it until the window ends.
+pub async fn authenticate(state: &AppState, tenant: &str, email: &str, password: String) -> ApiResult<(Principal, String)> {
+    check_slug(tenant)?;
+    let email = normalize_email(email)?;
+    if password.is_empty() || password.len() > MAX_PASSWORD_LEN {
+        return Err(ApiError::invalid("password", format!("must be 1 to {MAX_PASSWORD_LEN} bytes")));
+    }
+    let now = state.engine.now();
+    let key = format!("{tenant}/{email}");
+    if let Some(wait) = state.throttle.locked(&key, now) {
+        return Err(ApiError::too_many_requests(format!("too many failed logins; retry in {wait} seconds")));
+    }
+    let credential = match state.directory.tenant_by_slug(tenant).await? {
+        Some(t) => state.directory.credential(t.id, &email).await?,
+        None => None,
+    };
+    let hash = credential.as_ref().map_or_else(|| decoy_hash().to_owned(), |c| c.password_hash.clone());
+    // argon2 is deliberately slow: keep it off the async workers.
+    let ok = web::block(move || verify_password(&password, &hash)).await.map_err(|_| ApiError::internal())?;
+    let Some(credential) = credential.filter(|_| ok) else {
+        state.throttle.failed(&key, now);
+        return Err(ApiError::unauthorized("unknown account or wrong password"));
+    };
+    state.throttle.succeeded(&key);
+    let token = state.tokens.issue(&credential.principal, now, None)?;
+    Ok((credential.principal, token))
+}
+
+/// Logs in and answers a bearer token.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -54,35 +83,12 @@ pub struct LoginResponse {
 #[post("/auth/login")]
 pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
     let req = body.into_inner();
-    check_slug(&req.tenant)?;
-    let email = normalize_email(&req.email)?;
-    if req.password.is_empty() || req.password.len() > MAX_PASSWORD_LEN {
-        return Err(ApiError::invalid("password", format!("must be 1 to {MAX_PASSWORD_LEN} bytes")));
-    }
-    let now = state.engine.now();
-    let key = format!("{}/{email}", req.tenant);
-    if let Some(wait) = state.throttle.locked(&key, now) {
-        return Err(ApiError::too_many_requests(format!("too many failed logins; retry in {wait} seconds")));
-    }
-    let credential = match state.directory.tenant_by_slug(&req.tenant).await? {
-        Some(t) => state.directory.credential(t.id, &email).await?,
-        None => None,
-    };
-    let password = req.password;
-    let hash = credential.as_ref().map_or_else(|| decoy_hash().to_owned(), |c| c.password_hash.clone());
-    // argon2 is deliberately slow: keep it off the async workers.
-    let ok = web::block(move || verify_password(&password, &hash)).await.map_err(|_| ApiError::internal())?;
-    let Some(credential) = credential.filter(|_| ok) else {
-        state.throttle.failed(&key, now);
-        return Err(ApiError::unauthorized("unknown account or wrong password"));
-    };
-    state.throttle.succeeded(&key);
-    let token = state.tokens.issue(&credential.principal, now, None)?;
+    let (principal, token) = authenticate(&state, &req.tenant, &req.email, req.password).await?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         access_token: token,
         token_type: "Bearer",
         expires_in: state.tokens.ttl_seconds(),
-        role: credential.principal.role.name().to_owned(),
-        partner_id: credential.principal.partner_id.map(|p| p.uuid()),
+        role: principal.role.name().to_owned(),
+        partner_id: principal.partner_id.map(|p| p.uuid()),
     }))
 }

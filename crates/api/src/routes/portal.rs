@@ -247,7 +247,7 @@ fn commission_row(csv: &mut Csv, e: &CommissionDto) {
 const COMMISSION_COLUMNS: &[&str] =
     &["date", "type", "invoice", "customer", "base", "rate", "commission", "currency", "status", "payout", "id"];
 
-async fn export(state: &AppState, tenant: TenantId, filter: &CommissionFilter) -> ApiResult<String> {
+pub(crate) async fn export(state: &AppState, tenant: TenantId, filter: &CommissionFilter) -> ApiResult<String> {
     let mut csv = Csv::new(COMMISSION_COLUMNS);
     let mut offset = 0u64;
     loop {
@@ -267,7 +267,7 @@ async fn export(state: &AppState, tenant: TenantId, filter: &CommissionFilter) -
     Ok(csv.finish())
 }
 
-fn csv_response(name: &str, body: String) -> HttpResponse {
+pub(crate) fn csv_response(name: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
