@@ -19,6 +19,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_ledger::Migration), Box::new(m20261124_000002_access::Migration)]
+        vec![
+            Box::new(m20261124_000001_ledger::Migration),
+            Box::new(m20261124_000002_access::Migration),
+        ]
     }
 }

@@ -183,7 +183,11 @@ fn one_of<T: IntoIden + Copy + 'static>(col: T, values: &[&str]) -> ColumnDef {
 
 fn one_of_null<T: IntoIden + Copy + 'static>(col: T, values: &[&str]) -> ColumnDef {
     let mut c = string_len_null(col, 24);
-    c.check(Expr::col(col).is_null().or(Expr::col(col).is_in(values.iter().map(|v| String::from(*v)))));
+    c.check(
+        Expr::col(col)
+            .is_null()
+            .or(Expr::col(col).is_in(values.iter().map(|v| String::from(*v)))),
+    );
     c
 }
 
@@ -193,7 +197,11 @@ fn currency<T: IntoIden>(col: T) -> ColumnDef {
 
 const MODELS: &[&str] = &["revenue_share", "flat_fee", "tiered", "hybrid"];
 
-fn index(name: &str, table: impl IntoIden + 'static, cols: &[&'static str]) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: impl IntoIden + 'static,
+    cols: &[&'static str],
+) -> IndexCreateStatement {
     let mut i = Index::create();
     i.name(name).table(table);
     for c in cols {
@@ -212,8 +220,14 @@ impl MigrationTrait for Migration {
                 .col(uuid(Partners::TenantId))
                 .col(string_len(Partners::PartnerNumber, 32))
                 .col(string_len(Partners::Name, 200))
-                .col(one_of(Partners::Status, &["pending", "active", "suspended", "terminated", "archived"]))
-                .col(one_of(Partners::Tier, &["bronze", "silver", "gold", "platinum", "direct"]))
+                .col(one_of(
+                    Partners::Status,
+                    &["pending", "active", "suspended", "terminated", "archived"],
+                ))
+                .col(one_of(
+                    Partners::Tier,
+                    &["bronze", "silver", "gold", "platinum", "direct"],
+                ))
                 .col(one_of_null(Partners::DefaultModel, MODELS))
                 .col(big_integer_null(Partners::DefaultRateMicros))
                 .col(big_integer_null(Partners::DefaultFeeMinor))
@@ -229,8 +243,16 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ux_partners_tenant_number", Partners::Table, &["tenant_id", "partner_number"]).unique().to_owned())
-            .await?;
+        m.create_index(
+            index(
+                "ux_partners_tenant_number",
+                Partners::Table,
+                &["tenant_id", "partner_number"],
+            )
+            .unique()
+            .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -240,7 +262,10 @@ impl MigrationTrait for Migration {
                 .col(uuid(PartnerUsers::PartnerId))
                 .col(string_len(PartnerUsers::Email, 254))
                 .col(string_len(PartnerUsers::Name, 200))
-                .col(one_of(PartnerUsers::Role, &["owner", "admin", "finance", "account_manager"]))
+                .col(one_of(
+                    PartnerUsers::Role,
+                    &["owner", "admin", "finance", "account_manager"],
+                ))
                 .col(text_null(PartnerUsers::PasswordHash))
                 .col(big_integer(PartnerUsers::CreatedAt))
                 .foreign_key(
@@ -252,9 +277,22 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ux_partner_users_tenant_email", PartnerUsers::Table, &["tenant_id", "email"]).unique().to_owned())
-            .await?;
-        m.create_index(index("ix_partner_users_partner", PartnerUsers::Table, &["tenant_id", "partner_id"])).await?;
+        m.create_index(
+            index(
+                "ux_partner_users_tenant_email",
+                PartnerUsers::Table,
+                &["tenant_id", "email"],
+            )
+            .unique()
+            .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_partner_users_partner",
+            PartnerUsers::Table,
+            &["tenant_id", "partner_id"],
+        ))
+        .await?;
 
         // One row per customer: locked while its attributions change, so two concurrent
         // attributions can never overlap.
@@ -264,7 +302,11 @@ impl MigrationTrait for Migration {
                 .col(uuid(Customers::TenantId))
                 .col(string_len(Customers::CustomerId, 128))
                 .col(big_integer(Customers::LockSeq).default(0))
-                .primary_key(Index::create().col(Customers::TenantId).col(Customers::CustomerId))
+                .primary_key(
+                    Index::create()
+                        .col(Customers::TenantId)
+                        .col(Customers::CustomerId),
+                )
                 .to_owned(),
         )
         .await?;
@@ -280,7 +322,12 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(PartnerAccounts::EndAt))
                 .col(big_integer_null(PartnerAccounts::CustomRateMicros))
                 .col(big_integer(PartnerAccounts::CreatedAt))
-                .check(Expr::col(PartnerAccounts::EndAt).is_null().or(Expr::col(PartnerAccounts::EndAt).gt(Expr::col(PartnerAccounts::StartAt))))
+                .check(
+                    Expr::col(PartnerAccounts::EndAt)
+                        .is_null()
+                        .or(Expr::col(PartnerAccounts::EndAt)
+                            .gt(Expr::col(PartnerAccounts::StartAt))),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_partner_accounts_partner")
@@ -290,24 +337,43 @@ impl MigrationTrait for Migration {
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_partner_accounts_customer")
-                        .from(PartnerAccounts::Table, (PartnerAccounts::TenantId, PartnerAccounts::CustomerId))
-                        .to(Customers::Table, (Customers::TenantId, Customers::CustomerId)),
+                        .from(
+                            PartnerAccounts::Table,
+                            (PartnerAccounts::TenantId, PartnerAccounts::CustomerId),
+                        )
+                        .to(
+                            Customers::Table,
+                            (Customers::TenantId, Customers::CustomerId),
+                        ),
                 )
                 .to_owned(),
         )
         .await?;
         // Attribution lookup: customer in force at an instant.
-        m.create_index(index("ix_partner_accounts_customer", PartnerAccounts::Table, &["tenant_id", "customer_id", "start_at"]))
-            .await?;
-        m.create_index(index("ix_partner_accounts_partner", PartnerAccounts::Table, &["tenant_id", "partner_id"])).await?;
+        m.create_index(index(
+            "ix_partner_accounts_customer",
+            PartnerAccounts::Table,
+            &["tenant_id", "customer_id", "start_at"],
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_partner_accounts_partner",
+            PartnerAccounts::Table,
+            &["tenant_id", "partner_id"],
+        ))
+        .await?;
         // Belt and braces for "at most one attribution in force": at most one open-ended
         // attribution per customer (overlaps of bounded windows are refused under the
         // customer's lock).
         m.create_index(
-            index("ux_partner_accounts_open", PartnerAccounts::Table, &["tenant_id", "customer_id"])
-                .unique()
-                .and_where(Expr::col(PartnerAccounts::EndAt).is_null())
-                .to_owned(),
+            index(
+                "ux_partner_accounts_open",
+                PartnerAccounts::Table,
+                &["tenant_id", "customer_id"],
+            )
+            .unique()
+            .and_where(Expr::col(PartnerAccounts::EndAt).is_null())
+            .to_owned(),
         )
         .await?;
 
@@ -343,7 +409,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_commission_rules_partner", CommissionRules::Table, &["tenant_id", "partner_id"])).await?;
+        m.create_index(index(
+            "ix_commission_rules_partner",
+            CommissionRules::Table,
+            &["tenant_id", "partner_id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -354,7 +425,17 @@ impl MigrationTrait for Migration {
                 .col(currency(Payouts::Currency))
                 .col(big_integer(Payouts::TotalMinor))
                 .col(big_integer(Payouts::CommissionCount))
-                .col(one_of(Payouts::Status, &["pending", "ready", "processing", "completed", "failed", "cancelled"]))
+                .col(one_of(
+                    Payouts::Status,
+                    &[
+                        "pending",
+                        "ready",
+                        "processing",
+                        "completed",
+                        "failed",
+                        "cancelled",
+                    ],
+                ))
                 .col(big_integer_null(Payouts::PeriodStart))
                 .col(big_integer(Payouts::PeriodEnd))
                 .col(string_len(Payouts::PaymentMethod, 255))
@@ -365,7 +446,11 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Payouts::UpdatedAt))
                 .col(big_integer_null(Payouts::CompletedAt))
                 // A completed payout always names the bank's reference.
-                .check(Expr::col(Payouts::Status).ne("completed").or(Expr::col(Payouts::PaymentReference).is_not_null()))
+                .check(
+                    Expr::col(Payouts::Status)
+                        .ne("completed")
+                        .or(Expr::col(Payouts::PaymentReference).is_not_null()),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_payouts_partner")
@@ -375,9 +460,24 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_payouts_partner_status", Payouts::Table, &["tenant_id", "partner_id", "status", "created_at"])).await?;
-        m.create_index(index("ix_payouts_partner_completed", Payouts::Table, &["tenant_id", "partner_id", "completed_at"])).await?;
-        m.create_index(index("ix_payouts_tenant_created", Payouts::Table, &["tenant_id", "created_at"])).await?;
+        m.create_index(index(
+            "ix_payouts_partner_status",
+            Payouts::Table,
+            &["tenant_id", "partner_id", "status", "created_at"],
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_payouts_partner_completed",
+            Payouts::Table,
+            &["tenant_id", "partner_id", "completed_at"],
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_payouts_tenant_created",
+            Payouts::Table,
+            &["tenant_id", "created_at"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -385,8 +485,19 @@ impl MigrationTrait for Migration {
                 .col(pk_uuid(CommissionEvents::Id))
                 .col(uuid(CommissionEvents::TenantId))
                 .col(uuid(CommissionEvents::PartnerId))
-                .col(one_of(CommissionEvents::EventType, &["invoice_payment", "refund_adjustment", "clawback", "manual_adjustment"]))
-                .col(one_of(CommissionEvents::Status, &["pending", "approved", "paid", "rejected"]))
+                .col(one_of(
+                    CommissionEvents::EventType,
+                    &[
+                        "invoice_payment",
+                        "refund_adjustment",
+                        "clawback",
+                        "manual_adjustment",
+                    ],
+                ))
+                .col(one_of(
+                    CommissionEvents::Status,
+                    &["pending", "approved", "paid", "rejected"],
+                ))
                 .col(big_integer(CommissionEvents::AmountMinor))
                 .col(currency(CommissionEvents::Currency))
                 .col(big_integer(CommissionEvents::EventDate))
@@ -399,7 +510,10 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(CommissionEvents::RateMicros))
                 .col(big_integer_null(CommissionEvents::FeeMinor))
                 .col(uuid_null(CommissionEvents::RuleId))
-                .col(one_of(CommissionEvents::TermsSource, &["custom_rate", "rule", "partner_default", "manual", "refund"]))
+                .col(one_of(
+                    CommissionEvents::TermsSource,
+                    &["custom_rate", "rule", "partner_default", "manual", "refund"],
+                ))
                 .col(uuid_null(CommissionEvents::OriginalEventId))
                 .col(big_integer_null(CommissionEvents::HoldUntil))
                 .col(uuid_null(CommissionEvents::PayoutId))
@@ -422,8 +536,16 @@ impl MigrationTrait for Migration {
                         .or(Expr::col(CommissionEvents::AmountMinor).lt(0)),
                 )
                 // A paid event belongs to a payout; a rejected one to none.
-                .check(Expr::col(CommissionEvents::Status).ne("paid").or(Expr::col(CommissionEvents::PayoutId).is_not_null()))
-                .check(Expr::col(CommissionEvents::Status).ne("rejected").or(Expr::col(CommissionEvents::PayoutId).is_null()))
+                .check(
+                    Expr::col(CommissionEvents::Status)
+                        .ne("paid")
+                        .or(Expr::col(CommissionEvents::PayoutId).is_not_null()),
+                )
+                .check(
+                    Expr::col(CommissionEvents::Status)
+                        .ne("rejected")
+                        .or(Expr::col(CommissionEvents::PayoutId).is_null()),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_commission_events_partner")
@@ -458,28 +580,80 @@ impl MigrationTrait for Migration {
             &["tenant_id", "partner_id", "status", "event_date"],
         ))
         .await?;
-        m.create_index(index("ix_events_partner_date", CommissionEvents::Table, &["tenant_id", "partner_id", "event_date"]))
-            .await?;
+        m.create_index(index(
+            "ix_events_partner_date",
+            CommissionEvents::Table,
+            &["tenant_id", "partner_id", "event_date"],
+        ))
+        .await?;
         // Unclaimed approved events of a partner and currency, by date (payout claims).
         m.create_index(
-            index("ix_events_unclaimed", CommissionEvents::Table, &["tenant_id", "partner_id", "currency", "event_date"])
-                .and_where(Expr::col(CommissionEvents::Status).eq("approved").and(Expr::col(CommissionEvents::PayoutId).is_null()))
-                .to_owned(),
+            index(
+                "ix_events_unclaimed",
+                CommissionEvents::Table,
+                &["tenant_id", "partner_id", "currency", "event_date"],
+            )
+            .and_where(
+                Expr::col(CommissionEvents::Status)
+                    .eq("approved")
+                    .and(Expr::col(CommissionEvents::PayoutId).is_null()),
+            )
+            .to_owned(),
         )
         .await?;
         // Tier volume: a partner's payments in a currency and month.
         m.create_index(index(
             "ix_events_partner_type_currency_date",
             CommissionEvents::Table,
-            &["tenant_id", "partner_id", "event_type", "currency", "event_date"],
+            &[
+                "tenant_id",
+                "partner_id",
+                "event_type",
+                "currency",
+                "event_date",
+            ],
         ))
         .await?;
-        m.create_index(index("ix_events_rule_date", CommissionEvents::Table, &["tenant_id", "rule_id", "event_date"])).await?;
-        m.create_index(index("ix_events_payout", CommissionEvents::Table, &["payout_id"])).await?;
-        m.create_index(index("ix_events_original", CommissionEvents::Table, &["original_event_id"])).await?;
-        m.create_index(index("ix_events_payment", CommissionEvents::Table, &["tenant_id", "payment_id"])).await?;
-        m.create_index(index("ix_events_hold", CommissionEvents::Table, &["status", "hold_until"])).await?;
-        m.create_index(index("ux_events_refund", CommissionEvents::Table, &["tenant_id", "refund_id"]).unique().to_owned()).await?;
+        m.create_index(index(
+            "ix_events_rule_date",
+            CommissionEvents::Table,
+            &["tenant_id", "rule_id", "event_date"],
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_events_payout",
+            CommissionEvents::Table,
+            &["payout_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_events_original",
+            CommissionEvents::Table,
+            &["original_event_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_events_payment",
+            CommissionEvents::Table,
+            &["tenant_id", "payment_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_events_hold",
+            CommissionEvents::Table,
+            &["status", "hold_until"],
+        ))
+        .await?;
+        m.create_index(
+            index(
+                "ux_events_refund",
+                CommissionEvents::Table,
+                &["tenant_id", "refund_id"],
+            )
+            .unique()
+            .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -509,7 +683,11 @@ impl MigrationTrait for Migration {
                 .col(uuid_null(Payments::PartnerId))
                 .col(uuid_null(Payments::EventId))
                 .col(big_integer(Payments::RecordedAt))
-                .primary_key(Index::create().col(Payments::TenantId).col(Payments::PaymentId))
+                .primary_key(
+                    Index::create()
+                        .col(Payments::TenantId)
+                        .col(Payments::PaymentId),
+                )
                 .check(Expr::col(Payments::AmountMinor).gt(0))
                 .foreign_key(
                     ForeignKey::create()
@@ -520,7 +698,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ux_payments_event", Payments::Table, &["event_id"]).unique().to_owned()).await?;
+        m.create_index(
+            index("ux_payments_event", Payments::Table, &["event_id"])
+                .unique()
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -531,10 +714,17 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Refunds::AmountMinor))
                 .col(currency(Refunds::Currency))
                 .col(big_integer(Refunds::RefundedAt))
-                .col(one_of(Refunds::Outcome, &["created", "no_commission", "zero_adjustment"]))
+                .col(one_of(
+                    Refunds::Outcome,
+                    &["created", "no_commission", "zero_adjustment"],
+                ))
                 .col(uuid_null(Refunds::EventId))
                 .col(big_integer(Refunds::RecordedAt))
-                .primary_key(Index::create().col(Refunds::TenantId).col(Refunds::RefundId))
+                .primary_key(
+                    Index::create()
+                        .col(Refunds::TenantId)
+                        .col(Refunds::RefundId),
+                )
                 .check(Expr::col(Refunds::AmountMinor).gt(0))
                 .foreign_key(
                     ForeignKey::create()
@@ -551,7 +741,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_refunds_payment", Refunds::Table, &["tenant_id", "payment_id"])).await?;
+        m.create_index(index(
+            "ix_refunds_payment",
+            Refunds::Table,
+            &["tenant_id", "payment_id"],
+        ))
+        .await?;
         Ok(())
     }
 

@@ -113,7 +113,12 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_audit_log_tenant_at").table(AuditLog::Table).col(AuditLog::TenantId).col(AuditLog::At).to_owned(),
+            Index::create()
+                .name("ix_audit_log_tenant_at")
+                .table(AuditLog::Table)
+                .col(AuditLog::TenantId)
+                .col(AuditLog::At)
+                .to_owned(),
         )
         .await?;
         m.create_table(
@@ -127,7 +132,10 @@ impl MigrationTrait for Migration {
                 .col(text_null(IdempotencyKeys::Body))
                 .col(big_integer(IdempotencyKeys::CreatedAt))
                 .primary_key(
-                    Index::create().col(IdempotencyKeys::TenantId).col(IdempotencyKeys::Principal).col(IdempotencyKeys::Key),
+                    Index::create()
+                        .col(IdempotencyKeys::TenantId)
+                        .col(IdempotencyKeys::Principal)
+                        .col(IdempotencyKeys::Key),
                 )
                 .to_owned(),
         )
@@ -136,7 +144,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in [IdempotencyKeys::Table.into_iden(), AuditLog::Table.into_iden(), StaffUsers::Table.into_iden(), Tenants::Table.into_iden()] {
+        for t in [
+            IdempotencyKeys::Table.into_iden(),
+            AuditLog::Table.into_iden(),
+            StaffUsers::Table.into_iden(),
+            Tenants::Table.into_iden(),
+        ] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }
         Ok(())

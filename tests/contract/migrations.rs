@@ -11,5 +11,8 @@ contract!(up_down_up_leaves_a_working_schema, |ctx| {
     migrate_up(&ctx.db).await.expect("up again");
     let t = tenant();
     let p = ctx.active_partner(t, "P-1", None, 0).await;
-    assert_eq!(ctx.engine.partner(t, p.id).await.unwrap().partner_number, "P-1");
+    assert_eq!(
+        ctx.engine.partner(t, p.id).await.unwrap().partner_number,
+        "P-1"
+    );
 });

@@ -8,7 +8,8 @@ use revshare_domain::partner::{Partner, PartnerStatus, PartnerTier};
 use revshare_domain::terms::{CommissionModel, CommissionRule};
 use revshare_domain::usecase::{NewAccount, NewPartner, RuleDraft};
 use revshare_domain::value::{
-    Currency, CustomerId, InvoiceId, Money, PartnerId, PaymentId, ProductId, Rate, RefundId, TenantId,
+    Currency, CustomerId, InvoiceId, Money, PartnerId, PaymentId, ProductId, Rate, RefundId,
+    TenantId,
 };
 use time::OffsetDateTime;
 
@@ -46,7 +47,13 @@ pub fn usd(s: &str) -> Money {
 
 impl TestContext {
     /// An active partner with the given default terms and hold period.
-    pub async fn active_partner(&self, tenant: TenantId, number: &str, default_terms: Option<CommissionModel>, hold_days: u32) -> Partner {
+    pub async fn active_partner(
+        &self,
+        tenant: TenantId,
+        number: &str,
+        default_terms: Option<CommissionModel>,
+        hold_days: u32,
+    ) -> Partner {
         let p = self
             .engine
             .create_partner(
@@ -65,11 +72,21 @@ impl TestContext {
             )
             .await
             .expect("create partner");
-        self.engine.move_partner(tenant, &operator(), p.id, PartnerStatus::Active).await.expect("activate partner")
+        self.engine
+            .move_partner(tenant, &operator(), p.id, PartnerStatus::Active)
+            .await
+            .expect("activate partner")
     }
 
     /// Attributes `customer` to `partner` from `start` (open-ended).
-    pub async fn attribute(&self, tenant: TenantId, partner: PartnerId, customer: &str, start: &str, custom_rate: Option<&str>) {
+    pub async fn attribute(
+        &self,
+        tenant: TenantId,
+        partner: PartnerId,
+        customer: &str,
+        start: &str,
+        custom_rate: Option<&str>,
+    ) {
         self.engine
             .attribute_customer(
                 tenant,
@@ -88,16 +105,40 @@ impl TestContext {
 
     /// Creates a rule from a draft built by [`rule`].
     pub async fn rule(&self, tenant: TenantId, draft: RuleDraft) -> CommissionRule {
-        self.engine.create_rule(tenant, &operator(), draft).await.expect("create rule")
+        self.engine
+            .create_rule(tenant, &operator(), draft)
+            .await
+            .expect("create rule")
     }
 
     /// Records a payment of `amount` USD by `customer` at `paid_at`.
-    pub async fn pay(&self, tenant: TenantId, payment_id: &str, customer: &str, amount: Money, paid_at: &str) -> IngestionResult {
-        self.engine.record_payment(tenant, &billing(), payment(payment_id, customer, amount, paid_at, &[])).await.expect("record payment")
+    pub async fn pay(
+        &self,
+        tenant: TenantId,
+        payment_id: &str,
+        customer: &str,
+        amount: Money,
+        paid_at: &str,
+    ) -> IngestionResult {
+        self.engine
+            .record_payment(
+                tenant,
+                &billing(),
+                payment(payment_id, customer, amount, paid_at, &[]),
+            )
+            .await
+            .expect("record payment")
     }
 
     /// Records a refund.
-    pub async fn refund(&self, tenant: TenantId, refund_id: &str, payment_id: &str, amount: &str, at_: &str) -> IngestionResult {
+    pub async fn refund(
+        &self,
+        tenant: TenantId,
+        refund_id: &str,
+        payment_id: &str,
+        amount: &str,
+        at_: &str,
+    ) -> IngestionResult {
         self.engine
             .record_refund(
                 tenant,
@@ -116,7 +157,13 @@ impl TestContext {
 }
 
 /// A payment.
-pub fn payment(payment_id: &str, customer: &str, amount: Money, paid_at: &str, products: &[&str]) -> InvoicePayment {
+pub fn payment(
+    payment_id: &str,
+    customer: &str,
+    amount: Money,
+    paid_at: &str,
+    products: &[&str],
+) -> InvoicePayment {
     InvoicePayment {
         payment_id: PaymentId::parse(payment_id).expect("payment id"),
         invoice_id: InvoiceId::parse(&format!("inv-{payment_id}")).expect("invoice id"),
@@ -124,7 +171,10 @@ pub fn payment(payment_id: &str, customer: &str, amount: Money, paid_at: &str, p
         customer_id: CustomerId::parse(customer).expect("customer id"),
         amount,
         paid_at: at(paid_at),
-        product_ids: products.iter().map(|p| ProductId::parse(p).expect("product id")).collect(),
+        product_ids: products
+            .iter()
+            .map(|p| ProductId::parse(p).expect("product id"))
+            .collect(),
     }
 }
 

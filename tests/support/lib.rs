@@ -10,11 +10,14 @@ use std::sync::{Arc, Mutex};
 
 use revshare_domain::Engine;
 use revshare_domain::port::{Clock, UuidV7Source};
-use revshare_infra::{DatabaseConnection, DbConfig, SeaDirectory, SeaIdempotencyStore, SeaLedger, connect, migrate_up};
+use revshare_infra::{
+    DatabaseConnection, DbConfig, SeaDirectory, SeaIdempotencyStore, SeaLedger, connect, migrate_up,
+};
 use sea_orm::{ConnectionTrait, Statement};
 use time::OffsetDateTime;
 
 pub mod fixtures;
+pub mod http;
 
 /// Which backend a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +69,9 @@ pub struct TestContext {
 
 impl std::fmt::Debug for TestContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestContext").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("TestContext")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -79,7 +84,10 @@ impl TestContext {
     pub async fn new(backend: Backend, test: &str) -> Option<TestContext> {
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("revshare-test-{}.db", uuid::Uuid::now_v7().simple()));
+                let path = std::env::temp_dir().join(format!(
+                    "revshare-test-{}.db",
+                    uuid::Uuid::now_v7().simple()
+                ));
                 (format!("sqlite://{}?mode=rwc", path.display()), None)
             }
             Backend::Postgres => {
@@ -89,25 +97,38 @@ impl TestContext {
                         if std::env::var("REVSHARE_REQUIRE_POSTGRES").as_deref() == Ok("1") {
                             panic!("REVSHARE_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
                         }
-                        eprintln!("!!! SKIPPED {test} on PostgreSQL: TEST_DATABASE_URL is not set !!!");
+                        eprintln!(
+                            "!!! SKIPPED {test} on PostgreSQL: TEST_DATABASE_URL is not set !!!"
+                        );
                         return None;
                     }
                 };
                 let name = format!("revshare_test_{}", uuid::Uuid::now_v7().simple());
-                let admin_db = connect(&DbConfig::new(admin.clone())).await.expect("connect to TEST_DATABASE_URL");
+                let admin_db = connect(&DbConfig::new(admin.clone()))
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
                 admin_db
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
                     .expect("create the test database");
                 admin_db.close().await.ok();
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+                let base = admin
+                    .rsplit_once('/')
+                    .map_or(admin.as_str(), |(b, _)| b)
+                    .to_owned();
                 (format!("{base}/{name}"), Some((admin, name)))
             }
         };
-        let db = connect(&DbConfig::new(url)).await.expect("connect to the test database");
+        let db = connect(&DbConfig::new(url))
+            .await
+            .expect("connect to the test database");
         migrate_up(&db).await.expect("migrate the test database");
         let clock = TestClock::new(START);
-        let engine = Engine::new(Arc::new(SeaLedger::new(db.clone())), Arc::new(clock.clone()), Arc::new(UuidV7Source));
+        let engine = Engine::new(
+            Arc::new(SeaLedger::new(db.clone())),
+            Arc::new(clock.clone()),
+            Arc::new(UuidV7Source),
+        );
         Some(TestContext {
             backend,
             engine,
@@ -122,11 +143,14 @@ impl TestContext {
     /// Drops the PostgreSQL database (SQLite files live in the temp folder).
     pub async fn finish(self) {
         self.db.close().await.ok();
-        if let Some((admin, name)) = self.cleanup {
-            if let Ok(admin_db) = connect(&DbConfig::new(admin)).await {
-                admin_db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
-                admin_db.close().await.ok();
-            }
+        if let Some((admin, name)) = self.cleanup
+            && let Ok(admin_db) = connect(&DbConfig::new(admin)).await
+        {
+            admin_db
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .ok();
+            admin_db.close().await.ok();
         }
     }
 
@@ -134,7 +158,10 @@ impl TestContext {
     pub async fn scalar(&self, sql: &str) -> i64 {
         let row = self
             .db
-            .query_one_raw(Statement::from_string(self.db.get_database_backend(), sql.to_owned()))
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
             .await
             .expect("query")
             .expect("one row");
@@ -144,7 +171,8 @@ impl TestContext {
 
 /// Parses an RFC 3339 instant, for readable tests.
 pub fn at(text: &str) -> OffsetDateTime {
-    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).expect("an RFC 3339 instant")
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .expect("an RFC 3339 instant")
 }
 
 /// Parses a decimal, for readable tests.

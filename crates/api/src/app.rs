@@ -13,7 +13,10 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
-use crate::routes::{accounts, audit, auth, commissions, health, ingestion, partners, payouts, portal, reconciliation, rules};
+use crate::routes::{
+    accounts, audit, auth, commissions, health, ingestion, partners, payouts, portal,
+    reconciliation, rules,
+};
 use crate::state::AppState;
 use crate::web as pages;
 use actix_web::dev::Service;
@@ -23,8 +26,11 @@ pub const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
 
 fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     let e = match &err {
-        JsonPayloadError::ContentType => ApiError::unsupported_media_type("send the body as application/json"),
-        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+        JsonPayloadError::ContentType => {
+            ApiError::unsupported_media_type("send the body as application/json")
+        }
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
             ApiError::too_large(format!("the body exceeds {limit} bytes"))
         }
         JsonPayloadError::Deserialize(d) if d.is_data() => ApiError::invalid("body", d.to_string()),
@@ -51,13 +57,23 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 pub fn app(
     state: web::Data<AppState>,
 ) -> App<
-    impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>,
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
 > {
     let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(state)
-        .app_data(web::JsonConfig::default().limit(MAX_JSON_BYTES).error_handler(json_error))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(MAX_JSON_BYTES)
+                .error_handler(json_error),
+        )
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .service(health::healthz)

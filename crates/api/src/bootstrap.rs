@@ -36,7 +36,11 @@ pub enum BootstrapError {
 }
 
 /// Creates the default tenant and operator when no staff account exists; `None` otherwise.
-pub async fn bootstrap(directory: &dyn Directory, password: Option<String>, now: OffsetDateTime) -> Result<Option<Bootstrapped>, BootstrapError> {
+pub async fn bootstrap(
+    directory: &dyn Directory,
+    password: Option<String>,
+    now: OffsetDateTime,
+) -> Result<Option<Bootstrapped>, BootstrapError> {
     if directory.staff_count().await? > 0 {
         return Ok(None);
     }
@@ -68,5 +72,9 @@ pub async fn bootstrap(directory: &dyn Directory, password: Option<String>, now:
         created_at: now,
     };
     directory.insert_staff(&user, &hash).await?;
-    Ok(Some(Bootstrapped { tenant: tenant.slug, email: user.email, password }))
+    Ok(Some(Bootstrapped {
+        tenant: tenant.slug,
+        email: user.email,
+        password,
+    }))
 }

@@ -62,8 +62,16 @@ mod tests {
     #[test]
     fn formulas_are_neutralised_and_quotes_escaped() {
         let mut c = Csv::new(&["a", "b", "c"]);
-        c.row(&[Cell::Text("=HYPERLINK(\"x\")"), Cell::Value("-5.00"), Cell::Text("a,b")]);
-        c.row(&[Cell::Text("@SUM(A1)"), Cell::Text("+1"), Cell::Text("line\nbreak")]);
+        c.row(&[
+            Cell::Text("=HYPERLINK(\"x\")"),
+            Cell::Value("-5.00"),
+            Cell::Text("a,b"),
+        ]);
+        c.row(&[
+            Cell::Text("@SUM(A1)"),
+            Cell::Text("+1"),
+            Cell::Text("line\nbreak"),
+        ]);
         assert_eq!(
             c.finish(),
             "a,b,c\r\n\"'=HYPERLINK(\"\"x\"\")\",-5.00,\"a,b\"\r\n'@SUM(A1),'+1,\"line\nbreak\"\r\n"

@@ -18,10 +18,18 @@ pub const HEADER: &str = "Idempotency-Key";
 pub const MAX_KEY_LEN: usize = 255;
 
 fn key_of(req: &HttpRequest) -> ApiResult<Option<String>> {
-    let Some(v) = req.headers().get(HEADER) else { return Ok(None) };
-    let k = v.to_str().map_err(|_| ApiError::invalid("Idempotency-Key", "must be printable ASCII"))?.trim();
+    let Some(v) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    let k = v
+        .to_str()
+        .map_err(|_| ApiError::invalid("Idempotency-Key", "must be printable ASCII"))?
+        .trim();
     if k.is_empty() || k.len() > MAX_KEY_LEN || !k.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(ApiError::invalid("Idempotency-Key", format!("must be 1 to {MAX_KEY_LEN} printable ASCII characters")));
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_KEY_LEN} printable ASCII characters"),
+        ));
     }
     Ok(Some(k.to_owned()))
 }
@@ -39,12 +47,20 @@ fn fingerprint<B: Serialize>(req: &HttpRequest, body: &B) -> String {
 }
 
 fn json(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status).content_type("application/json").body(body)
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(body)
 }
 
 /// Runs `action` at most once per idempotency key. `action` answers a status and a JSON body;
 /// client errors are remembered like successes, server errors free the key for a retry.
-pub async fn run_once<B, F, Fut>(state: &AppState, req: &HttpRequest, caller: &Caller, body: &B, action: F) -> ApiResult<HttpResponse>
+pub async fn run_once<B, F, Fut>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    body: &B,
+    action: F,
+) -> ApiResult<HttpResponse>
 where
     B: Serialize,
     F: FnOnce() -> Fut,
@@ -57,8 +73,16 @@ where
     let tenant = caller.principal().tenant;
     let principal = caller.actor().0;
     let hash = fingerprint(req, body);
-    match state.idempotency.reserve(tenant, &principal, &key, &hash, state.engine.now()).await? {
-        Reservation::Completed { request_hash, status, body } if request_hash == hash => {
+    match state
+        .idempotency
+        .reserve(tenant, &principal, &key, &hash, state.engine.now())
+        .await?
+    {
+        Reservation::Completed {
+            request_hash,
+            status,
+            body,
+        } if request_hash == hash => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut r = HttpResponse::build(status);
             r.insert_header(("Idempotent-Replayed", "true"));
@@ -70,24 +94,38 @@ where
             return Ok(r.body(body));
         }
         Reservation::Completed { .. } => {
-            return Err(ApiError::invalid("Idempotency-Key", "this key was used with another request"));
+            return Err(ApiError::invalid(
+                "Idempotency-Key",
+                "this key was used with another request",
+            ));
         }
         Reservation::InProgress { request_hash } if request_hash == hash => {
-            return Err(ApiError::conflict("a request with this Idempotency-Key is still running"));
+            return Err(ApiError::conflict(
+                "a request with this Idempotency-Key is still running",
+            ));
         }
         Reservation::InProgress { .. } => {
-            return Err(ApiError::invalid("Idempotency-Key", "this key was used with another request"));
+            return Err(ApiError::invalid(
+                "Idempotency-Key",
+                "this key was used with another request",
+            ));
         }
         Reservation::Reserved => {}
     }
     match action().await {
         Ok((status, body)) => {
-            state.idempotency.complete(tenant, &principal, &key, status.as_u16(), &body).await?;
+            state
+                .idempotency
+                .complete(tenant, &principal, &key, status.as_u16(), &body)
+                .await?;
             Ok(json(status, body))
         }
         Err(e) if e.problem().status < 500 => {
             let body = serde_json::to_string(&e.problem()).unwrap_or_default();
-            state.idempotency.complete(tenant, &principal, &key, e.problem().status, &body).await?;
+            state
+                .idempotency
+                .complete(tenant, &principal, &key, e.problem().status, &body)
+                .await?;
             Err(e)
         }
         Err(e) => {

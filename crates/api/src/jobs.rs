@@ -15,7 +15,9 @@ pub fn spawn_auto_approval(engine: Engine, every: Duration) -> tokio::task::Join
             match engine.approve_due().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(approved = n, "approved held commissions whose hold ended"),
-                Err(e) => tracing::warn!(error = %e, "automatic approval failed; retrying next tick"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "automatic approval failed; retrying next tick")
+                }
             }
         }
     })

@@ -31,7 +31,11 @@ struct Config {
     #[arg(long, env = "REVSHARE_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
     /// File holding the HS256 secret.
-    #[arg(long, env = "REVSHARE_JWT_SECRET_FILE", default_value = "data/jwt-secret")]
+    #[arg(
+        long,
+        env = "REVSHARE_JWT_SECRET_FILE",
+        default_value = "data/jwt-secret"
+    )]
     jwt_secret_file: PathBuf,
     /// RS256 public key (PEM) to verify tokens with, instead of HS256.
     #[arg(long, env = "REVSHARE_JWT_PUBLIC_KEY")]
@@ -68,14 +72,24 @@ fn init_logs(format: LogFormat) {
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
     }
 }
 
 fn token_keys(c: &Config) -> anyhow::Result<TokenKeys> {
     let keys = if let Some(public) = &c.jwt_public_key {
-        let public = std::fs::read(public).with_context(|| format!("reading {}", public.display()))?;
-        let private = c.jwt_private_key.as_ref().map(std::fs::read).transpose().context("reading the private key")?;
+        let public =
+            std::fs::read(public).with_context(|| format!("reading {}", public.display()))?;
+        let private = c
+            .jwt_private_key
+            .as_ref()
+            .map(std::fs::read)
+            .transpose()
+            .context("reading the private key")?;
         TokenKeys::rs256(&public, private.as_deref(), c.token_ttl)?
     } else if let Some(secret) = &c.jwt_secret {
         TokenKeys::hs256(secret.as_bytes(), c.token_ttl)?
@@ -84,7 +98,9 @@ fn token_keys(c: &Config) -> anyhow::Result<TokenKeys> {
             .with_context(|| format!("reading or creating {}", c.jwt_secret_file.display()))?;
         TokenKeys::hs256(&secret, c.token_ttl)?
     };
-    Ok(keys.with_issuer(c.jwt_issuer.clone()).with_audience(c.jwt_audience.clone()))
+    Ok(keys
+        .with_issuer(c.jwt_issuer.clone())
+        .with_audience(c.jwt_audience.clone()))
 }
 
 #[actix_web::main]
@@ -94,23 +110,36 @@ async fn main() -> anyhow::Result<()> {
     let tokens = token_keys(&config)?;
     let mut db_config = DbConfig::new(config.database_url.clone());
     db_config.max_connections = config.db_max_connections;
-    let db = connect(&db_config).await.context("connecting to the database")?;
+    let db = connect(&db_config)
+        .await
+        .context("connecting to the database")?;
     migrate_up(&db).await.context("applying migrations")?;
-    tracing::info!(backend = backend_name(&db), "database ready, migrations applied");
+    tracing::info!(
+        backend = backend_name(&db),
+        "database ready, migrations applied"
+    );
 
     let state = server::state(db, tokens);
     let now = state.engine.now();
-    let first = bootstrap::bootstrap(state.directory.as_ref(), std::env::var("REVSHARE_BOOTSTRAP_PASSWORD").ok(), now)
-        .await
-        .context("creating the first operator")?;
+    let first = bootstrap::bootstrap(
+        state.directory.as_ref(),
+        std::env::var("REVSHARE_BOOTSTRAP_PASSWORD").ok(),
+        now,
+    )
+    .await
+    .context("creating the first operator")?;
 
-    let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+    let listener =
+        TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     println!("revshare listening on http://{addr}");
     println!("  API docs:   http://{addr}/docs/");
     println!("  OpenAPI:    http://{addr}/api-docs/openapi.json");
     if let Some(b) = &first {
-        println!("First run: created tenant '{}' and operator '{}'.", b.tenant, b.email);
+        println!(
+            "First run: created tenant '{}' and operator '{}'.",
+            b.tenant, b.email
+        );
         println!("  Password (shown once): {}", b.password);
         println!(
             "  Log in:  curl -s -X POST http://{addr}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"tenant\":\"{}\",\"email\":\"{}\",\"password\":\"…\"}}'",
@@ -120,8 +149,13 @@ async fn main() -> anyhow::Result<()> {
         println!("Log in with POST /api/v1/auth/login (tenant, email, password).");
     }
 
-    let _approvals = jobs::spawn_auto_approval(state.engine.clone(), Duration::from_secs(config.auto_approve_seconds.max(1)));
-    let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let _approvals = jobs::spawn_auto_approval(
+        state.engine.clone(),
+        Duration::from_secs(config.auto_approve_seconds.max(1)),
+    );
+    let workers = config
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     server::serve(state, listener, workers)?.await?;
     tracing::info!("stopped");
     Ok(())

@@ -51,55 +51,112 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        ApiError { status, kind, title, detail: detail.into(), errors: Vec::new(), challenge: None }
+    fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+            challenge: None,
+        }
     }
 
     /// 400: the request cannot be read (malformed JSON, bad query string, …).
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "urn:revshare:problem:bad-request", "Malformed request", detail)
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "urn:revshare:problem:bad-request",
+            "Malformed request",
+            detail,
+        )
     }
 
     /// 401 with a `WWW-Authenticate` challenge.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        let mut e = ApiError::new(StatusCode::UNAUTHORIZED, "urn:revshare:problem:unauthorized", "Not authenticated", detail);
+        let mut e = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "urn:revshare:problem:unauthorized",
+            "Not authenticated",
+            detail,
+        );
         e.challenge = Some("Bearer realm=\"revshare\", error=\"invalid_token\"");
         e
     }
 
     /// 403.
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::FORBIDDEN, "urn:revshare:problem:forbidden", "Not allowed", detail)
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "urn:revshare:problem:forbidden",
+            "Not allowed",
+            detail,
+        )
     }
 
     /// 404.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "urn:revshare:problem:not-found", "Not found", detail)
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "urn:revshare:problem:not-found",
+            "Not found",
+            detail,
+        )
     }
 
     /// 405.
     pub fn method_not_allowed() -> Self {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "urn:revshare:problem:method-not-allowed", "Method not allowed", "this resource does not accept that method")
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "urn:revshare:problem:method-not-allowed",
+            "Method not allowed",
+            "this resource does not accept that method",
+        )
     }
 
     /// 409.
     pub fn conflict(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::CONFLICT, "urn:revshare:problem:conflict", "Conflict", detail)
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "urn:revshare:problem:conflict",
+            "Conflict",
+            detail,
+        )
     }
 
     /// 413.
     pub fn too_large(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "urn:revshare:problem:payload-too-large", "Payload too large", detail)
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "urn:revshare:problem:payload-too-large",
+            "Payload too large",
+            detail,
+        )
     }
 
     /// 415.
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "urn:revshare:problem:unsupported-media-type", "Unsupported media type", detail)
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "urn:revshare:problem:unsupported-media-type",
+            "Unsupported media type",
+            detail,
+        )
     }
 
     /// 422 about fields.
     pub fn validation(e: ValidationError) -> Self {
-        let mut a = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "urn:revshare:problem:validation", "Invalid input", e.to_string());
+        let mut a = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "urn:revshare:problem:validation",
+            "Invalid input",
+            e.to_string(),
+        );
         a.errors = e.fields;
         a
     }
@@ -111,17 +168,32 @@ impl ApiError {
 
     /// 429.
     pub fn too_many_requests(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "urn:revshare:problem:too-many-requests", "Too many requests", detail)
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "urn:revshare:problem:too-many-requests",
+            "Too many requests",
+            detail,
+        )
     }
 
     /// 503: the database is unreachable; retry later.
     pub fn unavailable() -> Self {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "urn:revshare:problem:unavailable", "Service unavailable", "the database is unreachable; retry shortly")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "urn:revshare:problem:unavailable",
+            "Service unavailable",
+            "the database is unreachable; retry shortly",
+        )
     }
 
     /// 500 without internals.
     pub fn internal() -> Self {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "urn:revshare:problem:internal", "Internal error", "an unexpected error occurred; it has been logged")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "urn:revshare:problem:internal",
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
+        )
     }
 
     /// The problem document.

@@ -15,7 +15,11 @@ use crate::state::AppState;
 
 /// The shared state over a migrated database.
 pub fn state(db: DatabaseConnection, tokens: TokenKeys) -> web::Data<AppState> {
-    let engine = Engine::new(Arc::new(SeaLedger::new(db.clone())), Arc::new(SystemClock), Arc::new(UuidV7Source));
+    let engine = Engine::new(
+        Arc::new(SeaLedger::new(db.clone())),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Source),
+    );
     web::Data::new(AppState {
         engine,
         directory: Arc::new(SeaDirectory::new(db.clone())),
@@ -27,7 +31,11 @@ pub fn state(db: DatabaseConnection, tokens: TokenKeys) -> web::Data<AppState> {
 
 /// A server on a bound listener (port 0 in tests). It stops gracefully on SIGINT/SIGTERM,
 /// finishing requests in flight for up to 30 seconds.
-pub fn serve(state: web::Data<AppState>, listener: TcpListener, workers: usize) -> std::io::Result<actix_web::dev::Server> {
+pub fn serve(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+    workers: usize,
+) -> std::io::Result<actix_web::dev::Server> {
     let server = HttpServer::new(move || app(state.clone()))
         .workers(workers.max(1))
         .shutdown_timeout(30)

@@ -24,6 +24,8 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("tokens", &self.tokens).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("tokens", &self.tokens)
+            .finish_non_exhaustive()
     }
 }

@@ -7,19 +7,22 @@ use revshare_domain::StoreError;
 use revshare_domain::attribution::PartnerAccount;
 use revshare_domain::audit::{AuditEntry, AuditRecord};
 use revshare_domain::commission::{CommissionEvent, EventStatus, EventType};
-use revshare_domain::ingestion::{InvoicePayment, PaymentOutcome, PaymentRecord, RefundOutcome, RefundRecord};
+use revshare_domain::ingestion::{
+    InvoicePayment, PaymentOutcome, PaymentRecord, RefundOutcome, RefundRecord,
+};
 use revshare_domain::partner::{Partner, PartnerStatus, PartnerTier, PartnerUser, PartnerUserRole};
 use revshare_domain::payout::{Payout, PayoutStatus};
 use revshare_domain::terms::{CommissionModel, CommissionRule, ModelKind, TermsSource, TierRate};
 use revshare_domain::value::{
-    Currency, CustomerId, EventId, InvoiceId, Money, PartnerAccountId, PartnerId, PaymentId, PayoutId, ProductId, Rate,
-    RefundId, RuleId, TenantId,
+    Currency, CustomerId, EventId, InvoiceId, Money, PartnerAccountId, PartnerId, PaymentId,
+    PayoutId, ProductId, Rate, RefundId, RuleId, TenantId,
 };
 use sea_orm::ActiveValue::Set;
 use time::OffsetDateTime;
 
 use crate::entity::{
-    audit_log, commission_event, commission_rule, partner, partner_account, partner_user, payment, payout, refund,
+    audit_log, commission_event, commission_rule, partner, partner_account, partner_user, payment,
+    payout, refund,
 };
 
 /// A row that the domain refuses.
@@ -33,7 +36,8 @@ pub(crate) fn micros(t: OffsetDateTime) -> i64 {
 }
 
 pub(crate) fn instant(us: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000).map_err(|e| corrupt("instant", e))
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
+        .map_err(|e| corrupt("instant", e))
 }
 
 fn opt_instant(us: Option<i64>) -> Result<Option<OffsetDateTime>, StoreError> {
@@ -76,7 +80,9 @@ pub(crate) struct ModelColumns {
 
 pub(crate) fn model_columns(m: &CommissionModel) -> ModelColumns {
     let (rate_micros, tiers) = match m {
-        CommissionModel::RevenueShare { rate } | CommissionModel::Hybrid { rate, .. } => (Some(rate.micros()), None),
+        CommissionModel::RevenueShare { rate } | CommissionModel::Hybrid { rate, .. } => {
+            (Some(rate.micros()), None)
+        }
         CommissionModel::FlatFee { .. } => (None, None),
         CommissionModel::Tiered { tiers } => (None, Some(to_json(tiers))),
     };
@@ -93,13 +99,24 @@ pub(crate) fn model_columns(m: &CommissionModel) -> ModelColumns {
 fn model_from(c: ModelColumns) -> Result<CommissionModel, StoreError> {
     let fee = || -> Result<Money, StoreError> {
         let cur = currency(c.fee_currency.as_deref().unwrap_or(""))?;
-        money(c.fee_minor.ok_or_else(|| corrupt("model", "fee missing"))?, cur)
+        money(
+            c.fee_minor.ok_or_else(|| corrupt("model", "fee missing"))?,
+            cur,
+        )
     };
-    let r = || rate(c.rate_micros.ok_or_else(|| corrupt("model", "rate missing"))?);
+    let r = || {
+        rate(
+            c.rate_micros
+                .ok_or_else(|| corrupt("model", "rate missing"))?,
+        )
+    };
     Ok(match parse("model", ModelKind::parse(&c.kind))? {
         ModelKind::RevenueShare => CommissionModel::RevenueShare { rate: r()? },
         ModelKind::FlatFee => CommissionModel::FlatFee { fee: fee()? },
-        ModelKind::Hybrid => CommissionModel::Hybrid { fee: fee()?, rate: r()? },
+        ModelKind::Hybrid => CommissionModel::Hybrid {
+            fee: fee()?,
+            rate: r()?,
+        },
         ModelKind::Tiered => {
             let tiers: Vec<TierRate> = json("tiers", c.tiers.as_deref().unwrap_or("[]"))?;
             parse("tiers", CommissionModel::tiered(tiers))?
@@ -143,7 +160,11 @@ pub(crate) fn partner_from(m: partner::Model) -> Result<Partner, StoreError> {
 
 pub(crate) fn partner_row(p: &Partner) -> partner::ActiveModel {
     let cols = p.default_terms.as_ref().map(model_columns);
-    let minimums: BTreeMap<&str, i64> = p.minimum_payouts.iter().map(|(c, m)| (c.code(), m.minor())).collect();
+    let minimums: BTreeMap<&str, i64> = p
+        .minimum_payouts
+        .iter()
+        .map(|(c, m)| (c.code(), m.minor()))
+        .collect();
     partner::ActiveModel {
         id: Set(p.id.uuid()),
         tenant_id: Set(p.tenant_id.uuid()),
@@ -212,12 +233,21 @@ pub(crate) fn rule_from(m: commission_rule::Model) -> Result<CommissionRule, Sto
         partner_id: PartnerId::from_uuid(m.partner_id),
         name: m.name,
         model,
-        product_ids: products.iter().map(|p| parse("rule", ProductId::parse(p))).collect::<Result<BTreeSet<_>, _>>()?,
-        customer_ids: customers.iter().map(|c| parse("rule", CustomerId::parse(c))).collect::<Result<BTreeSet<_>, _>>()?,
+        product_ids: products
+            .iter()
+            .map(|p| parse("rule", ProductId::parse(p)))
+            .collect::<Result<BTreeSet<_>, _>>()?,
+        customer_ids: customers
+            .iter()
+            .map(|c| parse("rule", CustomerId::parse(c)))
+            .collect::<Result<BTreeSet<_>, _>>()?,
         effective_from: instant(m.effective_from)?,
         effective_to: opt_instant(m.effective_to)?,
         priority: m.priority,
-        max_duration_months: m.max_duration_months.map(|v| parse("rule", u32::try_from(v))).transpose()?,
+        max_duration_months: m
+            .max_duration_months
+            .map(|v| parse("rule", u32::try_from(v)))
+            .transpose()?,
         monthly_cap,
         active: m.active,
         created_at: instant(m.created_at)?,
@@ -244,7 +274,9 @@ pub(crate) fn rule_row(r: &CommissionRule) -> commission_rule::ActiveModel {
         effective_from: Set(micros(r.effective_from)),
         effective_to: Set(r.effective_to.map(micros)),
         priority: Set(r.priority),
-        max_duration_months: Set(r.max_duration_months.map(|m| i32::try_from(m).unwrap_or(i32::MAX))),
+        max_duration_months: Set(r
+            .max_duration_months
+            .map(|m| i32::try_from(m).unwrap_or(i32::MAX))),
         cap_minor: Set(r.monthly_cap.map(|m| m.minor())),
         cap_currency: Set(r.monthly_cap.map(|m| m.currency().code().to_owned())),
         active: Set(r.active),
@@ -263,16 +295,33 @@ pub(crate) fn event_from(m: commission_event::Model) -> Result<CommissionEvent, 
         status: parse("event", EventStatus::parse(&m.status))?,
         amount: money(m.amount_minor, cur)?,
         event_date: instant(m.event_date)?,
-        payment_id: m.payment_id.as_deref().map(|p| parse("event", PaymentId::parse(p))).transpose()?,
-        refund_id: m.refund_id.as_deref().map(|p| parse("event", RefundId::parse(p))).transpose()?,
-        invoice_id: m.invoice_id.as_deref().map(|p| parse("event", InvoiceId::parse(p))).transpose()?,
+        payment_id: m
+            .payment_id
+            .as_deref()
+            .map(|p| parse("event", PaymentId::parse(p)))
+            .transpose()?,
+        refund_id: m
+            .refund_id
+            .as_deref()
+            .map(|p| parse("event", RefundId::parse(p)))
+            .transpose()?,
+        invoice_id: m
+            .invoice_id
+            .as_deref()
+            .map(|p| parse("event", InvoiceId::parse(p)))
+            .transpose()?,
         invoice_number: m.invoice_number,
-        customer_id: m.customer_id.as_deref().map(|p| parse("event", CustomerId::parse(p))).transpose()?,
+        customer_id: m
+            .customer_id
+            .as_deref()
+            .map(|p| parse("event", CustomerId::parse(p)))
+            .transpose()?,
         base_amount: m.base_minor.map(|v| money(v, cur)).transpose()?,
         rate: m.rate_micros.map(rate).transpose()?,
         fee: m.fee_minor.map(|v| money(v, cur)).transpose()?,
         rule_id: m.rule_id.map(RuleId::from_uuid),
-        terms_source: TermsSource::parse(&m.terms_source).ok_or_else(|| corrupt("event", "terms_source"))?,
+        terms_source: TermsSource::parse(&m.terms_source)
+            .ok_or_else(|| corrupt("event", "terms_source"))?,
         original_event_id: m.original_event_id.map(EventId::from_uuid),
         hold_until: opt_instant(m.hold_until)?,
         payout_id: m.payout_id.map(PayoutId::from_uuid),
@@ -373,7 +422,10 @@ pub(crate) fn payment_from(m: payment::Model) -> Result<PaymentRecord, StoreErro
             customer_id: parse("payment", CustomerId::parse(&m.customer_id))?,
             amount: money(m.amount_minor, cur)?,
             paid_at: instant(m.paid_at)?,
-            product_ids: products.iter().map(|p| parse("payment", ProductId::parse(p))).collect::<Result<_, _>>()?,
+            product_ids: products
+                .iter()
+                .map(|p| parse("payment", ProductId::parse(p)))
+                .collect::<Result<_, _>>()?,
         },
         outcome: parse("payment", PaymentOutcome::parse(&m.outcome))?,
         partner_id: m.partner_id.map(PartnerId::from_uuid),

@@ -25,7 +25,11 @@ pub struct DbConfig {
 impl DbConfig {
     /// Defaults for a URL: 16 PostgreSQL connections, 5 s acquire timeout.
     pub fn new(url: impl Into<String>) -> Self {
-        DbConfig { url: url.into(), max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        DbConfig {
+            url: url.into(),
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -33,31 +37,41 @@ impl DbConfig {
 /// a power cut), foreign keys on, a 5 s busy timeout, and the file's folder created if missing.
 pub async fn connect(config: &DbConfig) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(config.url.clone());
-    opts.sqlx_logging(false).acquire_timeout(config.acquire_timeout).connect_timeout(config.acquire_timeout);
+    opts.sqlx_logging(false)
+        .acquire_timeout(config.acquire_timeout)
+        .connect_timeout(config.acquire_timeout);
     if config.url.starts_with("sqlite:") {
         if let Some(dir) = sqlite_dir(&config.url) {
-            std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
         }
-        opts.max_connections(1).min_connections(1).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5))
-        });
+        opts.max_connections(1)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+            });
     } else {
-        opts.max_connections(config.max_connections).min_connections(1);
+        opts.max_connections(config.max_connections)
+            .min_connections(1);
     }
     let db = Database::connect(opts).await?;
     Ok(db)
 }
 
 fn sqlite_dir(url: &str) -> Option<&Path> {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = path.split('?').next()?;
     if path.is_empty() || path == ":memory:" {
         return None;
     }
-    Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
+    Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
 }
 
 /// Applies every pending migration.
@@ -76,9 +90,19 @@ pub async fn migrate_fresh(db: &DatabaseConnection) -> Result<(), DbErr> {
 }
 
 /// Names of applied and pending migrations.
-pub async fn migration_status(db: &DatabaseConnection) -> Result<(Vec<String>, Vec<String>), DbErr> {
-    let applied = Migrator::get_applied_migrations(db).await?.iter().map(|m| m.name().to_owned()).collect();
-    let pending = Migrator::get_pending_migrations(db).await?.iter().map(|m| m.name().to_owned()).collect();
+pub async fn migration_status(
+    db: &DatabaseConnection,
+) -> Result<(Vec<String>, Vec<String>), DbErr> {
+    let applied = Migrator::get_applied_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let pending = Migrator::get_pending_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
     Ok((applied, pending))
 }
 

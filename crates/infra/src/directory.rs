@@ -10,7 +10,8 @@ use revshare_domain::query::{Page, PageRequest};
 use revshare_domain::value::{PartnerId, TenantId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::convert::{audit_from, corrupt, instant, micros, partner_user_from};
@@ -31,17 +32,33 @@ impl SeaDirectory {
 }
 
 fn tenant_from(m: tenant::Model) -> Result<Tenant, StoreError> {
-    Ok(Tenant { id: TenantId::from_uuid(m.id), slug: m.slug, name: m.name, created_at: instant(m.created_at)? })
+    Ok(Tenant {
+        id: TenantId::from_uuid(m.id),
+        slug: m.slug,
+        name: m.name,
+        created_at: instant(m.created_at)?,
+    })
 }
 
 #[async_trait]
 impl Directory for SeaDirectory {
     async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
-        tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(&self.db).await.or_store()?.map(tenant_from).transpose()
+        tenant::Entity::find()
+            .filter(tenant::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await
+            .or_store()?
+            .map(tenant_from)
+            .transpose()
     }
 
     async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
-        tenant::Entity::find_by_id(id.uuid()).one(&self.db).await.or_store()?.map(tenant_from).transpose()
+        tenant::Entity::find_by_id(id.uuid())
+            .one(&self.db)
+            .await
+            .or_store()?
+            .map(tenant_from)
+            .transpose()
     }
 
     async fn insert_tenant(&self, t: &Tenant) -> Result<(), StoreError> {
@@ -51,7 +68,10 @@ impl Directory for SeaDirectory {
             name: Set(t.name.clone()),
             created_at: Set(micros(t.created_at)),
         };
-        tenant::Entity::insert(row).exec_without_returning(&self.db).await.or_store()?;
+        tenant::Entity::insert(row)
+            .exec_without_returning(&self.db)
+            .await
+            .or_store()?;
         Ok(())
     }
 
@@ -69,11 +89,18 @@ impl Directory for SeaDirectory {
             password_hash: Set(password_hash.to_owned()),
             created_at: Set(micros(u.created_at)),
         };
-        staff_user::Entity::insert(row).exec_without_returning(&self.db).await.or_store()?;
+        staff_user::Entity::insert(row)
+            .exec_without_returning(&self.db)
+            .await
+            .or_store()?;
         Ok(())
     }
 
-    async fn credential(&self, tenant: TenantId, email: &str) -> Result<Option<Credential>, StoreError> {
+    async fn credential(
+        &self,
+        tenant: TenantId,
+        email: &str,
+    ) -> Result<Option<Credential>, StoreError> {
         if let Some(s) = staff_user::Entity::find()
             .filter(staff_user::Column::TenantId.eq(tenant.uuid()))
             .filter(staff_user::Column::Email.eq(email))
@@ -83,7 +110,13 @@ impl Directory for SeaDirectory {
         {
             let role = Role::parse(&s.role).map_err(|e| corrupt("staff user", e))?;
             return Ok(Some(Credential {
-                principal: Principal { subject: s.id.to_string(), tenant, role, partner_id: None, partner_role: None },
+                principal: Principal {
+                    subject: s.id.to_string(),
+                    tenant,
+                    role,
+                    partner_id: None,
+                    partner_role: None,
+                },
                 password_hash: s.password_hash,
             }));
         }
@@ -96,7 +129,9 @@ impl Directory for SeaDirectory {
         else {
             return Ok(None);
         };
-        let Some(hash) = u.password_hash.clone() else { return Ok(None) };
+        let Some(hash) = u.password_hash.clone() else {
+            return Ok(None);
+        };
         let status: Option<String> = partner::Entity::find_by_id(u.partner_id)
             .select_only()
             .column(partner::Column::Status)
@@ -113,13 +148,19 @@ impl Directory for SeaDirectory {
                 tenant,
                 role: Role::Partner,
                 partner_id: Some(PartnerId::from_uuid(u.partner_id)),
-                partner_role: Some(PartnerUserRole::parse(&u.role).map_err(|e| corrupt("partner user", e))?),
+                partner_role: Some(
+                    PartnerUserRole::parse(&u.role).map_err(|e| corrupt("partner user", e))?,
+                ),
             },
             password_hash: hash,
         }))
     }
 
-    async fn partner_users(&self, tenant: TenantId, partner: PartnerId) -> Result<Vec<PartnerUser>, StoreError> {
+    async fn partner_users(
+        &self,
+        tenant: TenantId,
+        partner: PartnerId,
+    ) -> Result<Vec<PartnerUser>, StoreError> {
         partner_user::Entity::find()
             .filter(partner_user::Column::TenantId.eq(tenant.uuid()))
             .filter(partner_user::Column::PartnerId.eq(partner.uuid()))
@@ -132,7 +173,11 @@ impl Directory for SeaDirectory {
             .collect()
     }
 
-    async fn audit_log(&self, tenant: TenantId, page: PageRequest) -> Result<Page<AuditEntry>, StoreError> {
+    async fn audit_log(
+        &self,
+        tenant: TenantId,
+        page: PageRequest,
+    ) -> Result<Page<AuditEntry>, StoreError> {
         let q = audit_log::Entity::find().filter(audit_log::Column::TenantId.eq(tenant.uuid()));
         let total = q.clone().count(&self.db).await.or_store()?;
         let rows = q
@@ -143,7 +188,11 @@ impl Directory for SeaDirectory {
             .all(&self.db)
             .await
             .or_store()?;
-        Ok(Page { items: rows.into_iter().map(audit_from).collect::<Result<_, _>>()?, total, page })
+        Ok(Page {
+            items: rows.into_iter().map(audit_from).collect::<Result<_, _>>()?,
+            total,
+            page,
+        })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -14,7 +14,10 @@ pub(crate) fn store_err(e: DbErr) -> StoreError {
         other => {
             let text = other.to_string();
             // The pool surfaces a dropped server as an I/O error inside a query error.
-            if text.contains("Connection refused") || text.contains("connection closed") || text.contains("PoolTimedOut") {
+            if text.contains("Connection refused")
+                || text.contains("connection closed")
+                || text.contains("PoolTimedOut")
+            {
                 StoreError::Unavailable(text)
             } else {
                 StoreError::Internal(text)

@@ -54,7 +54,11 @@ impl IdempotencyStore for SeaIdempotencyStore {
             created_at: Set(micros(now)),
         };
         let inserted = key_row::Entity::insert(row)
-            .on_conflict_do_nothing_on([key_row::Column::TenantId, key_row::Column::Principal, key_row::Column::Key])
+            .on_conflict_do_nothing_on([
+                key_row::Column::TenantId,
+                key_row::Column::Principal,
+                key_row::Column::Key,
+            ])
             .exec_without_returning(&self.db)
             .await
             .or_store()?;
@@ -73,11 +77,20 @@ impl IdempotencyStore for SeaIdempotencyStore {
                 status: u16::try_from(status).unwrap_or(500),
                 body,
             },
-            _ => Reservation::InProgress { request_hash: existing.request_hash },
+            _ => Reservation::InProgress {
+                request_hash: existing.request_hash,
+            },
         })
     }
 
-    async fn complete(&self, tenant: TenantId, principal: &str, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        tenant: TenantId,
+        principal: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError> {
         key_row::Entity::update_many()
             .col_expr(key_row::Column::Status, Expr::val(i32::from(status)))
             .col_expr(key_row::Column::Body, Expr::val(body.to_owned()))
@@ -88,8 +101,17 @@ impl IdempotencyStore for SeaIdempotencyStore {
         Ok(())
     }
 
-    async fn release(&self, tenant: TenantId, principal: &str, key: &str) -> Result<(), StoreError> {
-        key_row::Entity::delete_many().filter(Self::filter(tenant, principal, key)).exec(&self.db).await.or_store()?;
+    async fn release(
+        &self,
+        tenant: TenantId,
+        principal: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        key_row::Entity::delete_many()
+            .filter(Self::filter(tenant, principal, key))
+            .exec(&self.db)
+            .await
+            .or_store()?;
         Ok(())
     }
 }

@@ -26,7 +26,8 @@ mod idempotency;
 mod ledger;
 
 pub use db::{
-    DEFAULT_DATABASE_URL, DbConfig, backend_name, connect, migrate_down, migrate_fresh, migrate_up, migration_status,
+    DEFAULT_DATABASE_URL, DbConfig, backend_name, connect, migrate_down, migrate_fresh, migrate_up,
+    migration_status,
 };
 pub use directory::SeaDirectory;
 pub use idempotency::SeaIdempotencyStore;

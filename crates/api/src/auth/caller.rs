@@ -38,7 +38,9 @@ fn extract(req: &HttpRequest) -> Result<Caller, ApiError> {
         .headers()
         .get(header::AUTHORIZATION)
         .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
-    let text = value.to_str().map_err(|_| ApiError::unauthorized("the token is invalid"))?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("the token is invalid"))?;
     let token = text
         .strip_prefix("Bearer ")
         .or_else(|| text.strip_prefix("bearer "))

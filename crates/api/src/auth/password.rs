@@ -17,7 +17,10 @@ fn hasher() -> Argon2<'static> {
 /// Hashes a password with a fresh random salt.
 pub fn hash_password(password: &str) -> Result<String, String> {
     // The salt is drawn from the operating system's generator by the hasher.
-    hasher().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
+    hasher()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// True when `password` matches the PHC string `hash`.

@@ -11,7 +11,10 @@ pub fn load_or_create(path: &Path) -> std::io::Result<Vec<u8>> {
     if let Ok(text) = std::fs::read_to_string(path) {
         let secret = text.trim().as_bytes().to_vec();
         if secret.len() < MIN_SECRET_BYTES {
-            return Err(std::io::Error::other(format!("{} holds fewer than {MIN_SECRET_BYTES} bytes", path.display())));
+            return Err(std::io::Error::other(format!(
+                "{} holds fewer than {MIN_SECRET_BYTES} bytes",
+                path.display()
+            )));
         }
         return Ok(secret);
     }

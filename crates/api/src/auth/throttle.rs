@@ -35,7 +35,10 @@ impl LoginThrottle {
         if map.len() >= MAX_TRACKED && !map.contains_key(key) {
             map.retain(|_, (_, start)| now < *start + WINDOW);
             if map.len() >= MAX_TRACKED
-                && let Some(oldest) = map.iter().min_by_key(|(_, (_, s))| *s).map(|(k, _)| k.clone())
+                && let Some(oldest) = map
+                    .iter()
+                    .min_by_key(|(_, (_, s))| *s)
+                    .map(|(k, _)| k.clone())
             {
                 map.remove(&oldest);
             }
@@ -49,7 +52,10 @@ impl LoginThrottle {
 
     /// Forgets an account's failures after a successful login.
     pub fn succeeded(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
     }
 }
 

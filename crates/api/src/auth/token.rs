@@ -60,7 +60,10 @@ pub struct TokenKeys {
 impl std::fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
-        f.debug_struct("TokenKeys").field("algorithm", &self.algorithm).field("issuer", &self.issuer).finish_non_exhaustive()
+        f.debug_struct("TokenKeys")
+            .field("algorithm", &self.algorithm)
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
     }
 }
 
@@ -93,12 +96,24 @@ impl TokenKeys {
 
     /// RS256 with a public key (verification) and optionally the private key (to issue login
     /// tokens; without it, tokens come from an outside issuer).
-    pub fn rs256(public_pem: &[u8], private_pem: Option<&[u8]>, ttl_seconds: i64) -> Result<Self, KeyError> {
-        let decoding = DecodingKey::from_rsa_pem(public_pem).map_err(|e| KeyError::BadKey(e.to_string()))?;
+    pub fn rs256(
+        public_pem: &[u8],
+        private_pem: Option<&[u8]>,
+        ttl_seconds: i64,
+    ) -> Result<Self, KeyError> {
+        let decoding =
+            DecodingKey::from_rsa_pem(public_pem).map_err(|e| KeyError::BadKey(e.to_string()))?;
         let encoding = private_pem
             .map(|p| EncodingKey::from_rsa_pem(p).map_err(|e| KeyError::BadKey(e.to_string())))
             .transpose()?;
-        Ok(TokenKeys { algorithm: Algorithm::RS256, encoding, decoding, issuer: None, audience: None, ttl_seconds })
+        Ok(TokenKeys {
+            algorithm: Algorithm::RS256,
+            encoding,
+            decoding,
+            issuer: None,
+            audience: None,
+            ttl_seconds,
+        })
     }
 
     /// Requires (and issues) this `iss`.
@@ -120,9 +135,16 @@ impl TokenKeys {
 
     /// Issues a token for a principal, valid from `now` for the configured lifetime
     /// (`ttl_override` for service tokens).
-    pub fn issue(&self, p: &Principal, now: OffsetDateTime, ttl_override: Option<i64>) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        p: &Principal,
+        now: OffsetDateTime,
+        ttl_override: Option<i64>,
+    ) -> Result<String, ApiError> {
         let Some(key) = &self.encoding else {
-            return Err(ApiError::forbidden("this server verifies tokens but does not issue them"));
+            return Err(ApiError::forbidden(
+                "this server verifies tokens but does not issue them",
+            ));
         };
         let iat = now.unix_timestamp();
         let claims = Claims {
@@ -163,7 +185,9 @@ impl TokenKeys {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
                 ErrorKind::ExpiredSignature => ApiError::unauthorized("the token has expired"),
-                ErrorKind::ImmatureSignature => ApiError::unauthorized("the token is not valid yet"),
+                ErrorKind::ImmatureSignature => {
+                    ApiError::unauthorized("the token is not valid yet")
+                }
                 _ => ApiError::unauthorized("the token is invalid"),
             }
         })?;
@@ -174,7 +198,12 @@ impl TokenKeys {
 fn principal_of(c: Claims) -> Result<Principal, ApiError> {
     let bad = || ApiError::unauthorized("the token is invalid");
     let role = Role::parse(&c.role).map_err(|_| bad())?;
-    let partner_role = c.partner_role.as_deref().map(PartnerUserRole::parse).transpose().map_err(|_| bad())?;
+    let partner_role = c
+        .partner_role
+        .as_deref()
+        .map(PartnerUserRole::parse)
+        .transpose()
+        .map_err(|_| bad())?;
     if (role == Role::Partner) != c.partner_id.is_some() || c.sub.is_empty() || c.sub.len() > 255 {
         return Err(bad());
     }
@@ -192,7 +221,13 @@ mod tests {
     use super::*;
 
     fn operator() -> Principal {
-        Principal { subject: "ops".into(), tenant: TenantId::from_uuid(Uuid::nil()), role: Role::Operator, partner_id: None, partner_role: None }
+        Principal {
+            subject: "ops".into(),
+            tenant: TenantId::from_uuid(Uuid::nil()),
+            role: Role::Operator,
+            partner_id: None,
+            partner_role: None,
+        }
     }
 
     #[test]
@@ -201,9 +236,13 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let t = keys.issue(&operator(), now, None).unwrap();
         assert_eq!(keys.verify(&t).unwrap(), operator());
-        let old = keys.issue(&operator(), now - time::Duration::hours(2), None).unwrap();
+        let old = keys
+            .issue(&operator(), now - time::Duration::hours(2), None)
+            .unwrap();
         assert!(keys.verify(&old).is_err());
-        let future = keys.issue(&operator(), now + time::Duration::hours(2), None).unwrap();
+        let future = keys
+            .issue(&operator(), now + time::Duration::hours(2), None)
+            .unwrap();
         assert!(keys.verify(&future).is_err(), "nbf in the future");
     }
 
@@ -211,7 +250,9 @@ mod tests {
     fn other_keys_and_algorithms_are_refused() {
         let keys = TokenKeys::hs256(&[7u8; 32], 60).unwrap();
         let other = TokenKeys::hs256(&[8u8; 32], 60).unwrap();
-        let t = other.issue(&operator(), OffsetDateTime::now_utc(), None).unwrap();
+        let t = other
+            .issue(&operator(), OffsetDateTime::now_utc(), None)
+            .unwrap();
         assert!(keys.verify(&t).is_err());
         // alg: none, hand-made.
         let header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";

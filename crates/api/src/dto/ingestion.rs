@@ -2,8 +2,12 @@
 
 use revshare_domain::ValidationError;
 use revshare_domain::error::Validator;
-use revshare_domain::ingestion::{IngestionResult, InvoicePayment, MAX_INVOICE_NUMBER_LEN, MAX_PRODUCTS_PER_PAYMENT, Refund};
-use revshare_domain::value::{Currency, CustomerId, InvoiceId, Money, PaymentId, ProductId, RefundId};
+use revshare_domain::ingestion::{
+    IngestionResult, InvoicePayment, MAX_INVOICE_NUMBER_LEN, MAX_PRODUCTS_PER_PAYMENT, Refund,
+};
+use revshare_domain::value::{
+    Currency, CustomerId, InvoiceId, Money, PaymentId, ProductId, RefundId,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -43,26 +47,45 @@ impl PaymentIn {
         let customer_id = v.check(CustomerId::parse(&self.customer_id));
         let currency = v.check(Currency::parse(&self.currency));
         let amount = currency.and_then(|c| v.check(Money::from_input(self.amount.0, c)));
-        v.ensure(amount.is_none_or(|a| a.is_positive()), "amount", "must be greater than zero");
         v.ensure(
-            self.invoice_number.as_ref().is_none_or(|n| n.chars().count() <= MAX_INVOICE_NUMBER_LEN && !n.chars().any(char::is_control)),
+            amount.is_none_or(|a| a.is_positive()),
+            "amount",
+            "must be greater than zero",
+        );
+        v.ensure(
+            self.invoice_number.as_ref().is_none_or(|n| {
+                n.chars().count() <= MAX_INVOICE_NUMBER_LEN && !n.chars().any(char::is_control)
+            }),
             "invoice_number",
             "must be at most 64 characters without control characters",
         );
-        v.ensure(self.product_ids.len() <= MAX_PRODUCTS_PER_PAYMENT, "product_ids", "at most 100 product ids");
-        let products: Vec<ProductId> = self.product_ids.iter().filter_map(|p| v.check(ProductId::parse(p))).collect();
-        v.check(revshare_domain::value::check_instant("paid_at", self.paid_at.0));
+        v.ensure(
+            self.product_ids.len() <= MAX_PRODUCTS_PER_PAYMENT,
+            "product_ids",
+            "at most 100 product ids",
+        );
+        let products: Vec<ProductId> = self
+            .product_ids
+            .iter()
+            .filter_map(|p| v.check(ProductId::parse(p)))
+            .collect();
+        v.check(revshare_domain::value::check_instant(
+            "paid_at",
+            self.paid_at.0,
+        ));
         v.finish()?;
         match (payment_id, invoice_id, customer_id, amount) {
-            (Some(payment_id), Some(invoice_id), Some(customer_id), Some(amount)) => Ok(InvoicePayment {
-                payment_id,
-                invoice_id,
-                invoice_number: self.invoice_number.clone().filter(|n| !n.is_empty()),
-                customer_id,
-                amount,
-                paid_at: self.paid_at.0,
-                product_ids: products,
-            }),
+            (Some(payment_id), Some(invoice_id), Some(customer_id), Some(amount)) => {
+                Ok(InvoicePayment {
+                    payment_id,
+                    invoice_id,
+                    invoice_number: self.invoice_number.clone().filter(|n| !n.is_empty()),
+                    customer_id,
+                    amount,
+                    paid_at: self.paid_at.0,
+                    product_ids: products,
+                })
+            }
             _ => Err(ValidationError::new("payment", "is invalid")),
         }
     }
@@ -90,14 +113,28 @@ impl RefundIn {
         let mut v = Validator::new();
         let refund_id = v.check(RefundId::parse(&self.refund_id));
         let payment_id = v.check(PaymentId::parse(&self.payment_id));
-        let currency = self.currency.as_deref().and_then(|c| v.check(Currency::parse(c)));
-        v.ensure(self.amount.0 > rust_decimal::Decimal::ZERO, "amount", "must be greater than zero");
-        v.check(revshare_domain::value::check_instant("refunded_at", self.refunded_at.0));
+        let currency = self
+            .currency
+            .as_deref()
+            .and_then(|c| v.check(Currency::parse(c)));
+        v.ensure(
+            self.amount.0 > rust_decimal::Decimal::ZERO,
+            "amount",
+            "must be greater than zero",
+        );
+        v.check(revshare_domain::value::check_instant(
+            "refunded_at",
+            self.refunded_at.0,
+        ));
         v.finish()?;
         match (refund_id, payment_id) {
-            (Some(refund_id), Some(payment_id)) => {
-                Ok(Refund { refund_id, payment_id, amount: self.amount.0, currency, refunded_at: self.refunded_at.0 })
-            }
+            (Some(refund_id), Some(payment_id)) => Ok(Refund {
+                refund_id,
+                payment_id,
+                amount: self.amount.0,
+                currency,
+                refunded_at: self.refunded_at.0,
+            }),
             _ => Err(ValidationError::new("refund", "is invalid")),
         }
     }

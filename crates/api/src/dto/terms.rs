@@ -41,7 +41,8 @@ pub struct TermsDto {
 }
 
 fn need<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str, ValidationError> {
-    v.as_deref().ok_or_else(|| ValidationError::new(field, "is required for this model"))
+    v.as_deref()
+        .ok_or_else(|| ValidationError::new(field, "is required for this model"))
 }
 
 impl TermsDto {
@@ -55,19 +56,32 @@ impl TermsDto {
         match self.model.as_str() {
             "revenue_share" => Ok(CommissionModel::RevenueShare { rate: rate()? }),
             "flat_fee" => Ok(CommissionModel::FlatFee { fee: fee()? }),
-            "hybrid" => Ok(CommissionModel::Hybrid { fee: fee()?, rate: rate()? }),
+            "hybrid" => Ok(CommissionModel::Hybrid {
+                fee: fee()?,
+                rate: rate()?,
+            }),
             "tiered" => {
-                let tiers = self.tiers.as_ref().ok_or_else(|| ValidationError::new("tiers", "is required for this model"))?;
+                let tiers = self
+                    .tiers
+                    .as_ref()
+                    .ok_or_else(|| ValidationError::new("tiers", "is required for this model"))?;
                 let parsed = tiers
                     .iter()
                     .map(|t| {
-                        let v = AmountText::parse_decimal(&t.min_volume).map_err(|m| ValidationError::new("tiers", m))?;
-                        Ok(TierRate { min_volume: v, rate: Rate::parse(&t.rate)? })
+                        let v = AmountText::parse_decimal(&t.min_volume)
+                            .map_err(|m| ValidationError::new("tiers", m))?;
+                        Ok(TierRate {
+                            min_volume: v,
+                            rate: Rate::parse(&t.rate)?,
+                        })
                     })
                     .collect::<Result<Vec<_>, ValidationError>>()?;
                 CommissionModel::tiered(parsed)
             }
-            other => Err(ValidationError::new("model", format!("{other:?} is not revenue_share, flat_fee, tiered or hybrid"))),
+            other => Err(ValidationError::new(
+                "model",
+                format!("{other:?} is not revenue_share, flat_fee, tiered or hybrid"),
+            )),
         }
     }
 
@@ -77,14 +91,22 @@ impl TermsDto {
         TermsDto {
             model: m.kind().name().to_owned(),
             rate: match m {
-                CommissionModel::RevenueShare { rate } | CommissionModel::Hybrid { rate, .. } => Some(rate.to_string()),
+                CommissionModel::RevenueShare { rate } | CommissionModel::Hybrid { rate, .. } => {
+                    Some(rate.to_string())
+                }
                 _ => None,
             },
             fee: fee.map(|f| f.to_plain_string()),
             currency: fee.map(|f| f.currency().code().to_owned()),
             tiers: match m {
                 CommissionModel::Tiered { tiers } => Some(
-                    tiers.iter().map(|t| TierDto { min_volume: t.min_volume.to_string(), rate: t.rate.to_string() }).collect(),
+                    tiers
+                        .iter()
+                        .map(|t| TierDto {
+                            min_volume: t.min_volume.to_string(),
+                            rate: t.rate.to_string(),
+                        })
+                        .collect(),
                 ),
                 _ => None,
             },

@@ -42,7 +42,9 @@ impl Serialize for InstantParam {
 impl<'de> Deserialize<'de> for InstantParam {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        InstantParam::parse(&s).map(InstantParam).map_err(serde::de::Error::custom)
+        InstantParam::parse(&s)
+            .map(InstantParam)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -69,7 +71,8 @@ impl AmountText {
         if t.is_empty() || t.len() > 40 || t.contains(['e', 'E', '_']) || t.starts_with('+') {
             return Err(format!("{s:?} is not a decimal number"));
         }
-        t.parse::<Decimal>().map_err(|_| format!("{s:?} is not a decimal number"))
+        t.parse::<Decimal>()
+            .map_err(|_| format!("{s:?} is not a decimal number"))
     }
 }
 
@@ -88,7 +91,9 @@ impl<'de> Deserialize<'de> for AmountText {
                 f.write_str("a decimal string such as \"12.50\"")
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<AmountText, E> {
-                AmountText::parse_decimal(s).map(AmountText).map_err(E::custom)
+                AmountText::parse_decimal(s)
+                    .map(AmountText)
+                    .map_err(E::custom)
             }
         }
         d.deserialize_str(V)
@@ -117,7 +122,10 @@ impl ListQuery {
 
     /// The status asked for, under either name.
     pub fn status(&self) -> Option<&str> {
-        self.status.as_deref().or(self.status_filter.as_deref()).filter(|s| !s.is_empty())
+        self.status
+            .as_deref()
+            .or(self.status_filter.as_deref())
+            .filter(|s| !s.is_empty())
     }
 }
 

@@ -98,7 +98,10 @@ pub async fn create(
         end: b.end_date.map(|e| e.0),
         custom_rate: b.custom_rate.as_deref().map(Rate::parse).transpose()?,
     };
-    let a = state.engine.attribute_customer(caller.principal().tenant, &caller.actor(), input).await?;
+    let a = state
+        .engine
+        .attribute_customer(caller.principal().tenant, &caller.actor(), input)
+        .await?;
     Ok(HttpResponse::Created().json(AccountDto::from(&a)))
 }
 
@@ -114,7 +117,11 @@ pub async fn create(
     security(("bearer" = []))
 )]
 #[get("/partners/{id}/accounts")]
-pub async fn list_accounts(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn list_accounts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let p = caller.principal();
     let partner = p.portal_partner(Some(PartnerId::from_uuid(*id)))?;
     let accounts = state.engine.accounts_of_partner(p.tenant, partner).await?;
@@ -147,7 +154,12 @@ pub async fn end(
     caller.principal().require_operator()?;
     let a = state
         .engine
-        .end_attribution(caller.principal().tenant, &caller.actor(), PartnerAccountId::from_uuid(*id), body.end_date.0)
+        .end_attribution(
+            caller.principal().tenant,
+            &caller.actor(),
+            PartnerAccountId::from_uuid(*id),
+            body.end_date.0,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(AccountDto::from(&a)))
 }

@@ -43,9 +43,16 @@ pub struct AuditEntryDto {
     security(("bearer" = []))
 )]
 #[get("/audit-log")]
-pub async fn audit_log(state: web::Data<AppState>, caller: Caller, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+pub async fn audit_log(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_staff()?;
-    let page = state.directory.audit_log(caller.principal().tenant, q.page()?).await?;
+    let page = state
+        .directory
+        .audit_log(caller.principal().tenant, q.page()?)
+        .await?;
     let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str(t).ok());
     let items: Vec<AuditEntryDto> = page
         .items

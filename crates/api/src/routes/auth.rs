@@ -42,24 +42,38 @@ pub struct LoginResponse {
 /// Checks a login and issues a token: the one path every login (API and pages) takes. An
 /// unknown tenant or e-mail and a wrong password fail alike, in the same time; five failures
 /// for an account within fifteen minutes lock it until the window ends.
-pub async fn authenticate(state: &AppState, tenant: &str, email: &str, password: String) -> ApiResult<(Principal, String)> {
+pub async fn authenticate(
+    state: &AppState,
+    tenant: &str,
+    email: &str,
+    password: String,
+) -> ApiResult<(Principal, String)> {
     check_slug(tenant)?;
     let email = normalize_email(email)?;
     if password.is_empty() || password.len() > MAX_PASSWORD_LEN {
-        return Err(ApiError::invalid("password", format!("must be 1 to {MAX_PASSWORD_LEN} bytes")));
+        return Err(ApiError::invalid(
+            "password",
+            format!("must be 1 to {MAX_PASSWORD_LEN} bytes"),
+        ));
     }
     let now = state.engine.now();
     let key = format!("{tenant}/{email}");
     if let Some(wait) = state.throttle.locked(&key, now) {
-        return Err(ApiError::too_many_requests(format!("too many failed logins; retry in {wait} seconds")));
+        return Err(ApiError::too_many_requests(format!(
+            "too many failed logins; retry in {wait} seconds"
+        )));
     }
     let credential = match state.directory.tenant_by_slug(tenant).await? {
         Some(t) => state.directory.credential(t.id, &email).await?,
         None => None,
     };
-    let hash = credential.as_ref().map_or_else(|| decoy_hash().to_owned(), |c| c.password_hash.clone());
+    let hash = credential
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |c| c.password_hash.clone());
     // argon2 is deliberately slow: keep it off the async workers.
-    let ok = web::block(move || verify_password(&password, &hash)).await.map_err(|_| ApiError::internal())?;
+    let ok = web::block(move || verify_password(&password, &hash))
+        .await
+        .map_err(|_| ApiError::internal())?;
     let Some(credential) = credential.filter(|_| ok) else {
         state.throttle.failed(&key, now);
         return Err(ApiError::unauthorized("unknown account or wrong password"));
@@ -81,7 +95,10 @@ pub async fn authenticate(state: &AppState, tenant: &str, email: &str, password:
     )
 )]
 #[post("/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
     let req = body.into_inner();
     let (principal, token) = authenticate(&state, &req.tenant, &req.email, req.password).await?;
     Ok(HttpResponse::Ok().json(LoginResponse {

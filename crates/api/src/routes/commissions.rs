@@ -56,14 +56,27 @@ pub async fn list_all(
     let filter = CommissionFilter {
         partner_id: q.partner_id.map(PartnerId::from_uuid),
         status: page.status().map(EventStatus::parse).transpose()?,
-        event_type: q.event_type.as_deref().filter(|s| !s.is_empty()).map(EventType::parse).transpose()?,
-        currency: q.currency.as_deref().filter(|s| !s.is_empty()).map(Currency::parse).transpose()?,
+        event_type: q
+            .event_type
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(EventType::parse)
+            .transpose()?,
+        currency: q
+            .currency
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(Currency::parse)
+            .transpose()?,
         from: q.from.map(|f| f.0),
         to: q.to.map(|t| t.0),
         payout_id: q.payout_id.map(revshare_domain::value::PayoutId::from_uuid),
         search: q.search.clone().filter(|s| !s.trim().is_empty()),
     };
-    let found = state.engine.list_commissions(caller.principal().tenant, &filter, page.page()?).await?;
+    let found = state
+        .engine
+        .list_commissions(caller.principal().tenant, &filter, page.page()?)
+        .await?;
     let items: Vec<CommissionDto> = found.items.iter().map(CommissionDto::from).collect();
     Ok(list(&items, found.total))
 }
@@ -87,7 +100,10 @@ pub struct BulkReject {
 
 fn ids(v: &[Uuid]) -> ApiResult<Vec<EventId>> {
     if v.is_empty() || v.len() > MAX_BULK_IDS {
-        return Err(ApiError::invalid("ids", format!("must hold 1 to {MAX_BULK_IDS} ids")));
+        return Err(ApiError::invalid(
+            "ids",
+            format!("must hold 1 to {MAX_BULK_IDS} ids"),
+        ));
     }
     Ok(v.iter().map(|u| EventId::from_uuid(*u)).collect())
 }
@@ -112,11 +128,19 @@ fn body_of<T: Serialize>(v: &T) -> String {
     security(("bearer" = []))
 )]
 #[post("/commissions/approve")]
-pub async fn approve(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Json<BulkIds>) -> ApiResult<HttpResponse> {
+pub async fn approve(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<BulkIds>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     let ids = ids(&body.ids)?;
     run_once(&state, &req, &caller, &*body, || async {
-        let done = state.engine.approve(caller.principal().tenant, &caller.actor(), &ids).await?;
+        let done = state
+            .engine
+            .approve(caller.principal().tenant, &caller.actor(), &ids)
+            .await?;
         let out: Vec<CommissionDto> = done.iter().map(CommissionDto::from).collect();
         Ok((StatusCode::OK, body_of(&out)))
     })
@@ -139,11 +163,24 @@ pub async fn approve(state: web::Data<AppState>, caller: Caller, req: HttpReques
     security(("bearer" = []))
 )]
 #[post("/commissions/reject")]
-pub async fn reject(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Json<BulkReject>) -> ApiResult<HttpResponse> {
+pub async fn reject(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<BulkReject>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     let ids = ids(&body.ids)?;
     run_once(&state, &req, &caller, &*body, || async {
-        let done = state.engine.reject(caller.principal().tenant, &caller.actor(), &ids, &body.reason).await?;
+        let done = state
+            .engine
+            .reject(
+                caller.principal().tenant,
+                &caller.actor(),
+                &ids,
+                &body.reason,
+            )
+            .await?;
         let out: Vec<CommissionDto> = done.iter().map(CommissionDto::from).collect();
         Ok((StatusCode::OK, body_of(&out)))
     })
@@ -178,13 +215,25 @@ pub struct AdjustmentIn {
     security(("bearer" = []))
 )]
 #[post("/commissions/adjustments")]
-pub async fn adjust(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Json<AdjustmentIn>) -> ApiResult<HttpResponse> {
+pub async fn adjust(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<AdjustmentIn>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     let currency = Currency::parse(&body.currency)?;
     let amount = Money::from_input(body.amount.0, currency)?;
     run_once(&state, &req, &caller, &*body, || async {
-        let input = ManualAdjustment { partner_id: PartnerId::from_uuid(body.partner_id), amount, note: body.note.clone() };
-        let e = state.engine.adjust(caller.principal().tenant, &caller.actor(), input).await?;
+        let input = ManualAdjustment {
+            partner_id: PartnerId::from_uuid(body.partner_id),
+            amount,
+            note: body.note.clone(),
+        };
+        let e = state
+            .engine
+            .adjust(caller.principal().tenant, &caller.actor(), input)
+            .await?;
         Ok((StatusCode::CREATED, body_of(&CommissionDto::from(&e))))
     })
     .await
@@ -196,7 +245,7 @@ pub struct ApprovedDue {
     pub approved: u64,
 }
 
-/// Approves held commissions whose hold has ended now (the server also does this
+/// Approves the tenant's held commissions whose hold has ended (the server also does this
 /// periodically).
 #[utoipa::path(
     tag = "commissions",
@@ -210,6 +259,9 @@ pub struct ApprovedDue {
 #[post("/commissions/approve-due")]
 pub async fn approve_due(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
-    let approved = state.engine.approve_due().await?;
+    let approved = state
+        .engine
+        .approve_due_in(caller.principal().tenant)
+        .await?;
     Ok(HttpResponse::Ok().json(ApprovedDue { approved }))
 }

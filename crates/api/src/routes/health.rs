@@ -25,6 +25,10 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(tag = "health", responses((status = 200, body = Health), (status = 503, body = Problem, content_type = "application/problem+json")))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    state.directory.ping().await.map_err(|_| ApiError::unavailable())?;
+    state
+        .directory
+        .ping()
+        .await
+        .map_err(|_| ApiError::unavailable())?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }

@@ -1,12 +1,14 @@
 //! Ingestion for the billing system: invoice payments (one, or up to 1,000 per batch) and
 //! refunds, answering the outcome of each.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::dto::{OutcomeDto, PaymentIn, RefundIn};
+use crate::idempotency::run_once;
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 
@@ -14,7 +16,7 @@ use crate::state::AppState;
 pub const MAX_BATCH: usize = 1_000;
 
 /// A batch of payments.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentBatch {
     /// 1 to 1,000 payments.
@@ -22,7 +24,7 @@ pub struct PaymentBatch {
 }
 
 /// A batch of refunds.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundBatch {
     /// 1 to 1,000 refunds.
@@ -37,22 +39,35 @@ pub struct BatchResult {
 
 async fn one_payment(state: &AppState, caller: &Caller, p: &PaymentIn) -> ApiResult<OutcomeDto> {
     let input = p.to_domain()?;
-    let r = state.engine.record_payment(caller.principal().tenant, &caller.actor(), input).await?;
+    let r = state
+        .engine
+        .record_payment(caller.principal().tenant, &caller.actor(), input)
+        .await?;
     Ok(OutcomeDto::from(&r))
 }
 
 async fn one_refund(state: &AppState, caller: &Caller, r: &RefundIn) -> ApiResult<OutcomeDto> {
     let input = r.to_domain()?;
-    let out = state.engine.record_refund(caller.principal().tenant, &caller.actor(), input).await?;
+    let out = state
+        .engine
+        .record_refund(caller.principal().tenant, &caller.actor(), input)
+        .await?;
     Ok(OutcomeDto::from(&out))
 }
 
-fn status_of(o: &OutcomeDto) -> actix_web::http::StatusCode {
+fn status_of(o: &OutcomeDto) -> StatusCode {
     if o.outcome == "created" && !o.duplicate {
-        actix_web::http::StatusCode::CREATED
+        StatusCode::CREATED
     } else {
-        actix_web::http::StatusCode::OK
+        StatusCode::OK
     }
+}
+
+fn answer<T: Serialize>(status: StatusCode, body: &T) -> ApiResult<(StatusCode, String)> {
+    Ok((
+        status,
+        serde_json::to_string(body).map_err(|_| ApiError::internal())?,
+    ))
 }
 
 /// Records one paid invoice. Replays answer `duplicate: true` with the first outcome.
@@ -69,10 +84,18 @@ fn status_of(o: &OutcomeDto) -> actix_web::http::StatusCode {
     security(("bearer" = []))
 )]
 #[post("/ingest/payments")]
-pub async fn payment(state: web::Data<AppState>, caller: Caller, body: web::Json<PaymentIn>) -> ApiResult<HttpResponse> {
+pub async fn payment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<PaymentIn>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_ingestion()?;
-    let o = one_payment(&state, &caller, &body).await?;
-    Ok(HttpResponse::build(status_of(&o)).json(o))
+    run_once(&state, &req, &caller, &*body, || async {
+        let o = one_payment(&state, &caller, &body).await?;
+        answer(status_of(&o), &o)
+    })
+    .await
 }
 
 fn item_problem(e: ApiError) -> ApiResult<(String, crate::problem::Problem)> {
@@ -81,7 +104,14 @@ fn item_problem(e: ApiError) -> ApiResult<(String, crate::problem::Problem)> {
     if p.status >= 500 {
         return Err(e);
     }
-    Ok((if p.status == 422 { "invalid".into() } else { "refused".into() }, p))
+    Ok((
+        if p.status == 422 {
+            "invalid".into()
+        } else {
+            "refused".into()
+        },
+        p,
+    ))
 }
 
 /// Records up to 1,000 paid invoices; each answers its own outcome (`invalid` items carry the
@@ -99,22 +129,33 @@ fn item_problem(e: ApiError) -> ApiResult<(String, crate::problem::Problem)> {
     security(("bearer" = []))
 )]
 #[post("/ingest/payments/batch")]
-pub async fn payment_batch(state: web::Data<AppState>, caller: Caller, body: web::Json<PaymentBatch>) -> ApiResult<HttpResponse> {
+pub async fn payment_batch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<PaymentBatch>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_ingestion()?;
     if body.payments.is_empty() || body.payments.len() > MAX_BATCH {
-        return Err(ApiError::invalid("payments", format!("must hold 1 to {MAX_BATCH} payments")));
+        return Err(ApiError::invalid(
+            "payments",
+            format!("must hold 1 to {MAX_BATCH} payments"),
+        ));
     }
-    let mut results = Vec::with_capacity(body.payments.len());
-    for p in &body.payments {
-        results.push(match one_payment(&state, &caller, p).await {
-            Ok(o) => o,
-            Err(e) => {
-                let (outcome, problem) = item_problem(e)?;
-                OutcomeDto::refused(&p.payment_id, &outcome, problem)
-            }
-        });
-    }
-    Ok(HttpResponse::Ok().json(BatchResult { results }))
+    run_once(&state, &req, &caller, &*body, || async {
+        let mut results = Vec::with_capacity(body.payments.len());
+        for p in &body.payments {
+            results.push(match one_payment(&state, &caller, p).await {
+                Ok(o) => o,
+                Err(e) => {
+                    let (outcome, problem) = item_problem(e)?;
+                    OutcomeDto::refused(&p.payment_id, &outcome, problem)
+                }
+            });
+        }
+        answer(StatusCode::OK, &BatchResult { results })
+    })
+    .await
 }
 
 /// Records one refund. A refund of an unknown payment answers 404 and is not remembered, so
@@ -133,10 +174,18 @@ pub async fn payment_batch(state: web::Data<AppState>, caller: Caller, body: web
     security(("bearer" = []))
 )]
 #[post("/ingest/refunds")]
-pub async fn refund(state: web::Data<AppState>, caller: Caller, body: web::Json<RefundIn>) -> ApiResult<HttpResponse> {
+pub async fn refund(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<RefundIn>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_ingestion()?;
-    let o = one_refund(&state, &caller, &body).await?;
-    Ok(HttpResponse::build(status_of(&o)).json(o))
+    run_once(&state, &req, &caller, &*body, || async {
+        let o = one_refund(&state, &caller, &body).await?;
+        answer(status_of(&o), &o)
+    })
+    .await
 }
 
 /// Records up to 1,000 refunds; each answers its own outcome.
@@ -153,20 +202,31 @@ pub async fn refund(state: web::Data<AppState>, caller: Caller, body: web::Json<
     security(("bearer" = []))
 )]
 #[post("/ingest/refunds/batch")]
-pub async fn refund_batch(state: web::Data<AppState>, caller: Caller, body: web::Json<RefundBatch>) -> ApiResult<HttpResponse> {
+pub async fn refund_batch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<RefundBatch>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_ingestion()?;
     if body.refunds.is_empty() || body.refunds.len() > MAX_BATCH {
-        return Err(ApiError::invalid("refunds", format!("must hold 1 to {MAX_BATCH} refunds")));
+        return Err(ApiError::invalid(
+            "refunds",
+            format!("must hold 1 to {MAX_BATCH} refunds"),
+        ));
     }
-    let mut results = Vec::with_capacity(body.refunds.len());
-    for r in &body.refunds {
-        results.push(match one_refund(&state, &caller, r).await {
-            Ok(o) => o,
-            Err(e) => {
-                let (outcome, problem) = item_problem(e)?;
-                OutcomeDto::refused(&r.refund_id, &outcome, problem)
-            }
-        });
-    }
-    Ok(HttpResponse::Ok().json(BatchResult { results }))
+    run_once(&state, &req, &caller, &*body, || async {
+        let mut results = Vec::with_capacity(body.refunds.len());
+        for r in &body.refunds {
+            results.push(match one_refund(&state, &caller, r).await {
+                Ok(o) => o,
+                Err(e) => {
+                    let (outcome, problem) = item_problem(e)?;
+                    OutcomeDto::refused(&r.refund_id, &outcome, problem)
+                }
+            });
+        }
+        answer(StatusCode::OK, &BatchResult { results })
+    })
+    .await
 }

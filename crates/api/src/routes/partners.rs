@@ -52,7 +52,11 @@ impl From<&Partner> for PartnerDto {
             tier: p.tier.name().to_owned(),
             default_terms: p.default_terms.as_ref().map(TermsDto::from_model),
             hold_days: p.hold_days,
-            minimum_payouts: p.minimum_payouts.iter().map(|(c, m)| (c.code().to_owned(), m.to_plain_string())).collect(),
+            minimum_payouts: p
+                .minimum_payouts
+                .iter()
+                .map(|(c, m)| (c.code().to_owned(), m.to_plain_string()))
+                .collect(),
             contact_email: p.contact_email.clone(),
             tax_id: p.tax_id.clone(),
             created_at: rfc3339(p.created_at),
@@ -110,12 +114,18 @@ pub struct StatusMove {
 
 fn minimums(m: &BTreeMap<String, String>) -> Result<BTreeMap<Currency, Money>, ValidationError> {
     if m.len() > 200 {
-        return Err(ValidationError::new("minimum_payouts", "at most 200 currencies"));
+        return Err(ValidationError::new(
+            "minimum_payouts",
+            "at most 200 currencies",
+        ));
     }
     m.iter()
         .map(|(code, amount)| {
             let c = Currency::parse(code).map_err(|e| e.for_field("minimum_payouts"))?;
-            Ok((c, Money::parse(amount, c).map_err(|e| e.for_field("minimum_payouts"))?))
+            Ok((
+                c,
+                Money::parse(amount, c).map_err(|e| e.for_field("minimum_payouts"))?,
+            ))
         })
         .collect()
 }
@@ -134,20 +144,31 @@ fn minimums(m: &BTreeMap<String, String>) -> Result<BTreeMap<Currency, Money>, V
     security(("bearer" = []))
 )]
 #[post("/partners")]
-pub async fn create(state: web::Data<AppState>, caller: Caller, body: web::Json<CreatePartner>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreatePartner>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     let b = body.into_inner();
     let input = NewPartner {
         partner_number: b.partner_number,
         name: b.name,
         tier: PartnerTier::parse(b.tier.as_deref().unwrap_or("bronze"))?,
-        default_terms: b.default_terms.as_ref().map(TermsDto::to_model).transpose()?,
+        default_terms: b
+            .default_terms
+            .as_ref()
+            .map(TermsDto::to_model)
+            .transpose()?,
         hold_days: b.hold_days.unwrap_or(0),
         minimum_payouts: minimums(&b.minimum_payouts.unwrap_or_default())?,
         contact_email: b.contact_email,
         tax_id: b.tax_id,
     };
-    let p = state.engine.create_partner(caller.principal().tenant, &caller.actor(), input).await?;
+    let p = state
+        .engine
+        .create_partner(caller.principal().tenant, &caller.actor(), input)
+        .await?;
     Ok(HttpResponse::Created().json(PartnerDto::from(&p)))
 }
 
@@ -163,9 +184,17 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: web::Json<
     security(("bearer" = []))
 )]
 #[get("/partners")]
-pub async fn list_partners(state: web::Data<AppState>, caller: Caller, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_partners(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_staff()?;
-    let page = state.engine.ledger().list_partners(caller.principal().tenant, q.page()?).await?;
+    let page = state
+        .engine
+        .ledger()
+        .list_partners(caller.principal().tenant, q.page()?)
+        .await?;
     let items: Vec<PartnerDto> = page.items.iter().map(PartnerDto::from).collect();
     Ok(list(&items, page.total))
 }
@@ -183,7 +212,11 @@ pub async fn list_partners(state: web::Data<AppState>, caller: Caller, q: web::Q
     security(("bearer" = []))
 )]
 #[get("/partners/{id}")]
-pub async fn get_partner(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_partner(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let p = caller.principal();
     let partner = PartnerId::from_uuid(*id);
     // Staff read any partner; a partner user only their own (another one is "not found").
@@ -218,13 +251,24 @@ pub async fn update(
     let update = PartnerUpdate {
         name: b.name,
         tier: b.tier.as_deref().map(PartnerTier::parse).transpose()?,
-        default_terms: b.default_terms.map(|t| t.as_ref().map(TermsDto::to_model).transpose()).transpose()?,
+        default_terms: b
+            .default_terms
+            .map(|t| t.as_ref().map(TermsDto::to_model).transpose())
+            .transpose()?,
         hold_days: b.hold_days,
         minimum_payouts: b.minimum_payouts.as_ref().map(minimums).transpose()?,
         contact_email: b.contact_email,
         tax_id: b.tax_id,
     };
-    let p = state.engine.update_partner(caller.principal().tenant, &caller.actor(), PartnerId::from_uuid(*id), update).await?;
+    let p = state
+        .engine
+        .update_partner(
+            caller.principal().tenant,
+            &caller.actor(),
+            PartnerId::from_uuid(*id),
+            update,
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(PartnerDto::from(&p)))
 }
 
@@ -253,7 +297,15 @@ pub async fn move_status(
 ) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     let to = PartnerStatus::parse(&body.status)?;
-    let p = state.engine.move_partner(caller.principal().tenant, &caller.actor(), PartnerId::from_uuid(*id), to).await?;
+    let p = state
+        .engine
+        .move_partner(
+            caller.principal().tenant,
+            &caller.actor(),
+            PartnerId::from_uuid(*id),
+            to,
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(PartnerDto::from(&p)))
 }
 
@@ -271,11 +323,20 @@ pub async fn move_status(
     security(("bearer" = []))
 )]
 #[delete("/partners/{id}")]
-pub async fn archive(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn archive(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     let p = state
         .engine
-        .move_partner(caller.principal().tenant, &caller.actor(), PartnerId::from_uuid(*id), PartnerStatus::Archived)
+        .move_partner(
+            caller.principal().tenant,
+            &caller.actor(),
+            PartnerId::from_uuid(*id),
+            PartnerStatus::Archived,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(PartnerDto::from(&p)))
 }
@@ -345,7 +406,10 @@ pub async fn create_user(
     let b = body.into_inner();
     let role = PartnerUserRole::parse(&b.role)?;
     if b.password.chars().count() < MIN_PASSWORD_LEN || b.password.len() > MAX_PASSWORD_LEN {
-        return Err(ApiError::invalid("password", format!("must be {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters")));
+        return Err(ApiError::invalid(
+            "password",
+            format!("must be {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters"),
+        ));
     }
     // Only an owner may create another owner.
     if role == PartnerUserRole::Owner
@@ -354,13 +418,34 @@ pub async fn create_user(
     {
         return Err(ApiError::forbidden("only owners may add owners"));
     }
+    // Refuse unknown partners before paying for a password hash.
+    state
+        .engine
+        .partner(caller.principal().tenant, partner)
+        .await?;
     let password = b.password;
-    let hash = web::block(move || hash_password(&password)).await.map_err(|_| ApiError::internal())?.map_err(|e| {
-        tracing::error!(error = %e, "password hashing failed");
-        ApiError::internal()
-    })?;
-    let input = NewPartnerUser { email: b.email, name: b.name, role };
-    let u = state.engine.add_partner_user(caller.principal().tenant, &caller.actor(), partner, input, &hash).await?;
+    let hash = web::block(move || hash_password(&password))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            ApiError::internal()
+        })?;
+    let input = NewPartnerUser {
+        email: b.email,
+        name: b.name,
+        role,
+    };
+    let u = state
+        .engine
+        .add_partner_user(
+            caller.principal().tenant,
+            &caller.actor(),
+            partner,
+            input,
+            &hash,
+        )
+        .await?;
     Ok(HttpResponse::Created().json(PartnerUserDto::from(&u)))
 }
 
@@ -377,7 +462,11 @@ pub async fn create_user(
     security(("bearer" = []))
 )]
 #[get("/partners/{id}/users")]
-pub async fn list_users(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn list_users(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let p = caller.principal();
     let partner = PartnerId::from_uuid(*id);
     p.portal_partner(Some(partner))?;

@@ -67,8 +67,17 @@ fn refusal_name(r: PayoutRefusal) -> &'static str {
 
 fn outcome_dto(o: &PayoutBatchOutcome) -> BatchOutcomeDto {
     match o {
-        PayoutBatchOutcome::Created(p) => BatchOutcomeDto { outcome: "created".into(), payout: Some(PayoutDto::from(p)), refusal: None },
-        PayoutBatchOutcome::Refused { partner_id, currency, reason, net } => BatchOutcomeDto {
+        PayoutBatchOutcome::Created(p) => BatchOutcomeDto {
+            outcome: "created".into(),
+            payout: Some(PayoutDto::from(p)),
+            refusal: None,
+        },
+        PayoutBatchOutcome::Refused {
+            partner_id,
+            currency,
+            reason,
+            net,
+        } => BatchOutcomeDto {
             outcome: "refused".into(),
             payout: None,
             refusal: Some(RefusalDto {
@@ -104,7 +113,12 @@ fn method(m: &Option<String>) -> String {
     security(("bearer" = []))
 )]
 #[post("/payouts")]
-pub async fn batch(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Json<BatchIn>) -> ApiResult<HttpResponse> {
+pub async fn batch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<BatchIn>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     let request = PayoutRequest {
         partner_id: PartnerId::from_uuid(body.partner_id),
@@ -114,9 +128,19 @@ pub async fn batch(state: web::Data<AppState>, caller: Caller, req: HttpRequest,
         payment_method: method(&body.payment_method),
     };
     run_once(&state, &req, &caller, &*body, || async {
-        let o = state.engine.create_payout(caller.principal().tenant, &caller.actor(), request).await?;
-        let status = if matches!(o, PayoutBatchOutcome::Created(_)) { StatusCode::CREATED } else { StatusCode::OK };
-        Ok((status, serde_json::to_string(&outcome_dto(&o)).unwrap_or_default()))
+        let o = state
+            .engine
+            .create_payout(caller.principal().tenant, &caller.actor(), request)
+            .await?;
+        let status = if matches!(o, PayoutBatchOutcome::Created(_)) {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        Ok((
+            status,
+            serde_json::to_string(&outcome_dto(&o)).unwrap_or_default(),
+        ))
     })
     .await
 }
@@ -155,10 +179,18 @@ pub struct RunReportDto {
     security(("bearer" = []))
 )]
 #[post("/payouts/run")]
-pub async fn run(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Json<RunIn>) -> ApiResult<HttpResponse> {
+pub async fn run(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<RunIn>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     if body.period_start.is_some_and(|s| s.0 > body.period_end.0) {
-        return Err(ApiError::invalid("period_start", "must not be after period_end"));
+        return Err(ApiError::invalid(
+            "period_start",
+            "must not be after period_end",
+        ));
     }
     run_once(&state, &req, &caller, &*body, || async {
         let r = state
@@ -173,9 +205,16 @@ pub async fn run(state: web::Data<AppState>, caller: Caller, req: HttpRequest, b
             .await?;
         let dto = RunReportDto {
             created: r.created.iter().map(PayoutDto::from).collect(),
-            refused: r.refused.iter().filter_map(|o| outcome_dto(o).refusal).collect(),
+            refused: r
+                .refused
+                .iter()
+                .filter_map(|o| outcome_dto(o).refusal)
+                .collect(),
         };
-        Ok((StatusCode::OK, serde_json::to_string(&dto).unwrap_or_default()))
+        Ok((
+            StatusCode::OK,
+            serde_json::to_string(&dto).unwrap_or_default(),
+        ))
     })
     .await
 }
@@ -211,9 +250,17 @@ pub async fn list_all(
     let filter = PayoutFilter {
         partner_id: q.partner_id.map(PartnerId::from_uuid),
         status: page.status().map(PayoutStatus::parse).transpose()?,
-        currency: q.currency.as_deref().filter(|s| !s.is_empty()).map(Currency::parse).transpose()?,
+        currency: q
+            .currency
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(Currency::parse)
+            .transpose()?,
     };
-    let found = state.engine.list_payouts(caller.principal().tenant, &filter, page.page()?).await?;
+    let found = state
+        .engine
+        .list_payouts(caller.principal().tenant, &filter, page.page()?)
+        .await?;
     let items: Vec<PayoutDto> = found.items.iter().map(PayoutDto::from).collect();
     Ok(list(&items, found.total))
 }
@@ -231,9 +278,16 @@ pub async fn list_all(
     security(("bearer" = []))
 )]
 #[get("/payouts/{id}")]
-pub async fn get_payout(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_payout(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_staff()?;
-    let p = state.engine.payout(caller.principal().tenant, None, PayoutId::from_uuid(*id)).await?;
+    let p = state
+        .engine
+        .payout(caller.principal().tenant, None, PayoutId::from_uuid(*id))
+        .await?;
     Ok(HttpResponse::Ok().json(PayoutDto::from(&p)))
 }
 
@@ -278,17 +332,32 @@ pub async fn move_status(
     let mv = match body.status.as_str() {
         "ready" => PayoutMove::Ready,
         "processing" => PayoutMove::Processing,
-        "completed" => PayoutMove::Complete { payment_reference: text(&body.payment_reference) },
-        "failed" => PayoutMove::Fail { reason: text(&body.reason) },
-        "cancelled" => PayoutMove::Cancel { reason: text(&body.reason) },
+        "completed" => PayoutMove::Complete {
+            payment_reference: text(&body.payment_reference),
+        },
+        "failed" => PayoutMove::Fail {
+            reason: text(&body.reason),
+        },
+        "cancelled" => PayoutMove::Cancel {
+            reason: text(&body.reason),
+        },
         other => {
-            return Err(ApiError::invalid("status", format!("{other:?} is not ready, processing, completed, failed or cancelled")));
+            return Err(ApiError::invalid(
+                "status",
+                format!("{other:?} is not ready, processing, completed, failed or cancelled"),
+            ));
         }
     };
     let id = PayoutId::from_uuid(*id);
     run_once(&state, &req, &caller, &*body, || async {
-        let p = state.engine.move_payout(caller.principal().tenant, &caller.actor(), id, mv).await?;
-        Ok((StatusCode::OK, serde_json::to_string(&PayoutDto::from(&p)).unwrap_or_default()))
+        let p = state
+            .engine
+            .move_payout(caller.principal().tenant, &caller.actor(), id, mv)
+            .await?;
+        Ok((
+            StatusCode::OK,
+            serde_json::to_string(&PayoutDto::from(&p)).unwrap_or_default(),
+        ))
     })
     .await
 }

@@ -104,10 +104,16 @@ pub struct PartnerQuery {
 }
 
 fn partner_of(caller: &Caller, requested: Option<Uuid>) -> ApiResult<PartnerId> {
-    Ok(caller.principal().portal_partner(requested.map(PartnerId::from_uuid))?)
+    Ok(caller
+        .principal()
+        .portal_partner(requested.map(PartnerId::from_uuid))?)
 }
 
-async fn resolve(state: &AppState, caller: &Caller, requested: Option<Uuid>) -> ApiResult<(TenantId, PartnerId)> {
+async fn resolve(
+    state: &AppState,
+    caller: &Caller,
+    requested: Option<Uuid>,
+) -> ApiResult<(TenantId, PartnerId)> {
     let tenant = caller.principal().tenant;
     let partner = partner_of(caller, requested)?;
     // Unknown partners answer 404 before anything else is read.
@@ -116,15 +122,31 @@ async fn resolve(state: &AppState, caller: &Caller, requested: Option<Uuid>) -> 
 }
 
 fn period(state: &AppState, q: &MetricsQuery) -> ApiResult<Period> {
-    Ok(state.engine.metrics_period(q.period_start.map(|p| p.0), q.period_end.map(|p| p.0))?)
+    Ok(state
+        .engine
+        .metrics_period(q.period_start.map(|p| p.0), q.period_end.map(|p| p.0))?)
 }
 
-fn commission_filter(partner: PartnerId, status: Option<&str>, q: &CommissionQuery) -> ApiResult<CommissionFilter> {
+fn commission_filter(
+    partner: PartnerId,
+    status: Option<&str>,
+    q: &CommissionQuery,
+) -> ApiResult<CommissionFilter> {
     Ok(CommissionFilter {
         partner_id: Some(partner),
         status: status.map(EventStatus::parse).transpose()?,
-        event_type: q.event_type.as_deref().filter(|s| !s.is_empty()).map(EventType::parse).transpose()?,
-        currency: q.currency.as_deref().filter(|s| !s.is_empty()).map(Currency::parse).transpose()?,
+        event_type: q
+            .event_type
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(EventType::parse)
+            .transpose()?,
+        currency: q
+            .currency
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(Currency::parse)
+            .transpose()?,
         from: q.from.map(|f| f.0),
         to: q.to.map(|t| t.0),
         payout_id: None,
@@ -146,9 +168,16 @@ fn commission_filter(partner: PartnerId, status: Option<&str>, q: &CommissionQue
     security(("bearer" = []))
 )]
 #[get("/partners/revenue/metrics")]
-pub async fn metrics(state: web::Data<AppState>, caller: Caller, q: web::Query<MetricsQuery>) -> ApiResult<HttpResponse> {
+pub async fn metrics(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<MetricsQuery>,
+) -> ApiResult<HttpResponse> {
     let (tenant, partner) = resolve(&state, &caller, q.partner_id).await?;
-    let m = state.engine.metrics(tenant, partner, period(&state, &q)?).await?;
+    let m = state
+        .engine
+        .metrics(tenant, partner, period(&state, &q)?)
+        .await?;
     Ok(HttpResponse::Ok().json(MetricsDto {
         partner_id: partner.uuid(),
         period_start: rfc3339(m.period.start),
@@ -181,14 +210,26 @@ pub async fn metrics(state: web::Data<AppState>, caller: Caller, q: web::Query<M
     security(("bearer" = []))
 )]
 #[get("/partners/revenue/series")]
-pub async fn series(state: web::Data<AppState>, caller: Caller, q: web::Query<MetricsQuery>) -> ApiResult<HttpResponse> {
+pub async fn series(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<MetricsQuery>,
+) -> ApiResult<HttpResponse> {
     let (tenant, partner) = resolve(&state, &caller, q.partner_id).await?;
     let granularity = match q.granularity.as_deref() {
         None | Some("") | Some("month") => Granularity::Month,
         Some("day") => Granularity::Day,
-        Some(other) => return Err(ApiError::invalid("granularity", format!("{other:?} is not month or day"))),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "granularity",
+                format!("{other:?} is not month or day"),
+            ));
+        }
     };
-    let points = state.engine.series(tenant, partner, period(&state, &q)?, granularity).await?;
+    let points = state
+        .engine
+        .series(tenant, partner, period(&state, &q)?, granularity)
+        .await?;
     let out: Vec<SeriesPointDto> = points
         .iter()
         .map(|p| SeriesPointDto {
@@ -223,7 +264,10 @@ pub async fn commissions(
 ) -> ApiResult<HttpResponse> {
     let (tenant, partner) = resolve(&state, &caller, q.partner_id).await?;
     let filter = commission_filter(partner, page.status(), &q)?;
-    let found = state.engine.list_commissions(tenant, &filter, page.page()?).await?;
+    let found = state
+        .engine
+        .list_commissions(tenant, &filter, page.page()?)
+        .await?;
     let items: Vec<CommissionDto> = found.items.iter().map(CommissionDto::from).collect();
     Ok(list(&items, found.total))
 }
@@ -232,7 +276,12 @@ fn commission_row(csv: &mut Csv, e: &CommissionDto) {
     csv.row(&[
         Cell::Value(&e.event_date),
         Cell::Value(&e.event_type),
-        Cell::Text(e.invoice_number.as_deref().or(e.invoice_id.as_deref()).unwrap_or("")),
+        Cell::Text(
+            e.invoice_number
+                .as_deref()
+                .or(e.invoice_id.as_deref())
+                .unwrap_or(""),
+        ),
         Cell::Text(e.customer_id.as_deref().unwrap_or("")),
         Cell::Value(e.base_amount.as_deref().unwrap_or("")),
         Cell::Value(e.rate.as_deref().unwrap_or("")),
@@ -244,17 +293,41 @@ fn commission_row(csv: &mut Csv, e: &CommissionDto) {
     ]);
 }
 
-const COMMISSION_COLUMNS: &[&str] =
-    &["date", "type", "invoice", "customer", "base", "rate", "commission", "currency", "status", "payout", "id"];
+const COMMISSION_COLUMNS: &[&str] = &[
+    "date",
+    "type",
+    "invoice",
+    "customer",
+    "base",
+    "rate",
+    "commission",
+    "currency",
+    "status",
+    "payout",
+    "id",
+];
 
-pub(crate) async fn export(state: &AppState, tenant: TenantId, filter: &CommissionFilter) -> ApiResult<String> {
+pub(crate) async fn export(
+    state: &AppState,
+    tenant: TenantId,
+    filter: &CommissionFilter,
+) -> ApiResult<String> {
     let mut csv = Csv::new(COMMISSION_COLUMNS);
     let mut offset = 0u64;
     loop {
-        let page = PageRequest { limit: MAX_PAGE_LIMIT, offset };
+        let page = PageRequest {
+            limit: MAX_PAGE_LIMIT,
+            offset,
+        };
         let found = state.engine.list_commissions(tenant, filter, page).await?;
         if found.total > MAX_EXPORT_ROWS {
-            return Err(ApiError::invalid("from", format!("the export would hold {} rows; narrow it to at most {MAX_EXPORT_ROWS}", found.total)));
+            return Err(ApiError::invalid(
+                "from",
+                format!(
+                    "the export would hold {} rows; narrow it to at most {MAX_EXPORT_ROWS}",
+                    found.total
+                ),
+            ));
         }
         for e in &found.items {
             commission_row(&mut csv, &CommissionDto::from(e));
@@ -270,7 +343,10 @@ pub(crate) async fn export(state: &AppState, tenant: TenantId, filter: &Commissi
 pub(crate) fn csv_response(name: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
         .body(body)
 }
 
@@ -294,7 +370,10 @@ pub async fn commissions_csv(
 ) -> ApiResult<HttpResponse> {
     let (tenant, partner) = resolve(&state, &caller, q.partner_id).await?;
     let filter = commission_filter(partner, page.status(), &q)?;
-    Ok(csv_response("commissions.csv", export(&state, tenant, &filter).await?))
+    Ok(csv_response(
+        "commissions.csv",
+        export(&state, tenant, &filter).await?,
+    ))
 }
 
 /// One commission of the partner.
@@ -316,7 +395,14 @@ pub async fn commission(
     q: web::Query<PartnerQuery>,
 ) -> ApiResult<HttpResponse> {
     let (tenant, partner) = resolve(&state, &caller, q.partner_id).await?;
-    let e = state.engine.commission(tenant, Some(partner), revshare_domain::value::EventId::from_uuid(*id)).await?;
+    let e = state
+        .engine
+        .commission(
+            tenant,
+            Some(partner),
+            revshare_domain::value::EventId::from_uuid(*id),
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(CommissionDto::from(&e)))
 }
 
@@ -345,7 +431,10 @@ pub async fn payouts(
         status: page.status().map(PayoutStatus::parse).transpose()?,
         currency: None,
     };
-    let found = state.engine.list_payouts(tenant, &filter, page.page()?).await?;
+    let found = state
+        .engine
+        .list_payouts(tenant, &filter, page.page()?)
+        .await?;
     let items: Vec<PayoutDto> = found.items.iter().map(PayoutDto::from).collect();
     Ok(list(&items, found.total))
 }
@@ -369,7 +458,10 @@ pub async fn payout(
     q: web::Query<PartnerQuery>,
 ) -> ApiResult<HttpResponse> {
     let (tenant, partner) = resolve(&state, &caller, q.partner_id).await?;
-    let p = state.engine.payout(tenant, Some(partner), PayoutId::from_uuid(*id)).await?;
+    let p = state
+        .engine
+        .payout(tenant, Some(partner), PayoutId::from_uuid(*id))
+        .await?;
     Ok(HttpResponse::Ok().json(PayoutDto::from(&p)))
 }
 
@@ -392,8 +484,15 @@ pub async fn payout_statement(
     q: web::Query<PartnerQuery>,
 ) -> ApiResult<HttpResponse> {
     let (tenant, partner) = resolve(&state, &caller, q.partner_id).await?;
-    let p = state.engine.payout(tenant, Some(partner), PayoutId::from_uuid(*id)).await?;
-    let filter = CommissionFilter { partner_id: Some(partner), payout_id: Some(p.id), ..Default::default() };
+    let p = state
+        .engine
+        .payout(tenant, Some(partner), PayoutId::from_uuid(*id))
+        .await?;
+    let filter = CommissionFilter {
+        partner_id: Some(partner),
+        payout_id: Some(p.id),
+        ..Default::default()
+    };
     let body = export(&state, tenant, &filter).await?;
     Ok(csv_response(&format!("payout-{}.csv", p.id), body))
 }

@@ -35,7 +35,10 @@ pub struct ReconciliationDto {
 #[get("/reconciliation")]
 pub async fn report(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     caller.principal().require_staff()?;
-    let r = state.engine.reconcile(Some(caller.principal().tenant)).await?;
+    let r = state
+        .engine
+        .reconcile(Some(caller.principal().tenant))
+        .await?;
     Ok(HttpResponse::Ok().json(ReconciliationDto {
         clean: r.is_clean(),
         checked_at: rfc3339(r.checked_at),

@@ -96,7 +96,10 @@ impl RuleIn {
         if self.product_ids.len() > revshare_domain::terms::MAX_SCOPE_IDS
             || self.customer_ids.len() > revshare_domain::terms::MAX_SCOPE_IDS
         {
-            return Err(ValidationError::new("product_ids", "at most 1000 ids per scope"));
+            return Err(ValidationError::new(
+                "product_ids",
+                "at most 1000 ids per scope",
+            ));
         }
         let monthly_cap = match (&self.monthly_cap, &self.monthly_cap_currency) {
             (None, None) => None,
@@ -104,14 +107,27 @@ impl RuleIn {
                 let c = Currency::parse(c).map_err(|e| e.for_field("monthly_cap_currency"))?;
                 Some(Money::parse(a, c).map_err(|e| e.for_field("monthly_cap"))?)
             }
-            _ => return Err(ValidationError::new("monthly_cap", "needs both monthly_cap and monthly_cap_currency")),
+            _ => {
+                return Err(ValidationError::new(
+                    "monthly_cap",
+                    "needs both monthly_cap and monthly_cap_currency",
+                ));
+            }
         };
         Ok(RuleDraft {
             partner_id: partner,
             name: self.name.clone(),
             model: self.terms.to_model()?,
-            product_ids: self.product_ids.iter().map(|p| ProductId::parse(p)).collect::<Result<BTreeSet<_>, _>>()?,
-            customer_ids: self.customer_ids.iter().map(|c| CustomerId::parse(c)).collect::<Result<BTreeSet<_>, _>>()?,
+            product_ids: self
+                .product_ids
+                .iter()
+                .map(|p| ProductId::parse(p))
+                .collect::<Result<BTreeSet<_>, _>>()?,
+            customer_ids: self
+                .customer_ids
+                .iter()
+                .map(|c| CustomerId::parse(c))
+                .collect::<Result<BTreeSet<_>, _>>()?,
             effective_from: self.effective_from.0,
             effective_to: self.effective_to.map(|t| t.0),
             priority: self.priority,
@@ -137,10 +153,18 @@ impl RuleIn {
     security(("bearer" = []))
 )]
 #[post("/partners/{id}/rules")]
-pub async fn create(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>, body: web::Json<RuleIn>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<RuleIn>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     let draft = body.draft(PartnerId::from_uuid(*id))?;
-    let r = state.engine.create_rule(caller.principal().tenant, &caller.actor(), draft).await?;
+    let r = state
+        .engine
+        .create_rule(caller.principal().tenant, &caller.actor(), draft)
+        .await?;
     Ok(HttpResponse::Created().json(RuleDto::from(&r)))
 }
 
@@ -157,9 +181,16 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, id: web::Path<Uu
     security(("bearer" = []))
 )]
 #[get("/partners/{id}/rules")]
-pub async fn list_rules(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn list_rules(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_staff()?;
-    let rules = state.engine.rules_of_partner(caller.principal().tenant, PartnerId::from_uuid(*id)).await?;
+    let rules = state
+        .engine
+        .rules_of_partner(caller.principal().tenant, PartnerId::from_uuid(*id))
+        .await?;
     let items: Vec<RuleDto> = rules.iter().map(RuleDto::from).collect();
     Ok(list(&items, items.len() as u64))
 }
@@ -177,9 +208,16 @@ pub async fn list_rules(state: web::Data<AppState>, caller: Caller, id: web::Pat
     security(("bearer" = []))
 )]
 #[get("/rules/{id}")]
-pub async fn get_rule(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_rule(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_staff()?;
-    let r = state.engine.rule(caller.principal().tenant, RuleId::from_uuid(*id)).await?;
+    let r = state
+        .engine
+        .rule(caller.principal().tenant, RuleId::from_uuid(*id))
+        .await?;
     Ok(HttpResponse::Ok().json(RuleDto::from(&r)))
 }
 
@@ -198,12 +236,20 @@ pub async fn get_rule(state: web::Data<AppState>, caller: Caller, id: web::Path<
     security(("bearer" = []))
 )]
 #[put("/rules/{id}")]
-pub async fn replace(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>, body: web::Json<RuleIn>) -> ApiResult<HttpResponse> {
+pub async fn replace(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<RuleIn>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     let tenant = caller.principal().tenant;
     let old = state.engine.rule(tenant, RuleId::from_uuid(*id)).await?;
     let draft = body.draft(old.partner_id)?;
-    let r = state.engine.update_rule(tenant, &caller.actor(), old.id, draft).await?;
+    let r = state
+        .engine
+        .update_rule(tenant, &caller.actor(), old.id, draft)
+        .await?;
     Ok(HttpResponse::Ok().json(RuleDto::from(&r)))
 }
 
@@ -220,7 +266,11 @@ pub async fn replace(state: web::Data<AppState>, caller: Caller, id: web::Path<U
     security(("bearer" = []))
 )]
 #[delete("/rules/{id}")]
-pub async fn deactivate(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_operator()?;
     let tenant = caller.principal().tenant;
     let old = state.engine.rule(tenant, RuleId::from_uuid(*id)).await?;
@@ -237,7 +287,10 @@ pub async fn deactivate(state: web::Data<AppState>, caller: Caller, id: web::Pat
         monthly_cap: old.monthly_cap,
         active: false,
     };
-    let r = state.engine.update_rule(tenant, &caller.actor(), old.id, draft).await?;
+    let r = state
+        .engine
+        .update_rule(tenant, &caller.actor(), old.id, draft)
+        .await?;
     Ok(HttpResponse::Ok().json(RuleDto::from(&r)))
 }
 
@@ -283,10 +336,17 @@ pub struct SimulationDto {
     security(("bearer" = []))
 )]
 #[post("/rules/simulate")]
-pub async fn simulate(state: web::Data<AppState>, caller: Caller, body: web::Json<PaymentIn>) -> ApiResult<HttpResponse> {
+pub async fn simulate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<PaymentIn>,
+) -> ApiResult<HttpResponse> {
     caller.principal().require_staff()?;
     let payment = body.to_domain()?;
-    let e = state.engine.simulate_payment(caller.principal().tenant, &payment).await?;
+    let e = state
+        .engine
+        .simulate_payment(caller.principal().tenant, &payment)
+        .await?;
     let c = e.commission.as_ref();
     Ok(HttpResponse::Ok().json(SimulationDto {
         outcome: e.outcome.name().to_owned(),

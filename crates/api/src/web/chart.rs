@@ -42,18 +42,27 @@ fn nice_max(max: Decimal) -> Decimal {
 
 fn scale(v: Decimal, max: Decimal, span: i64) -> i64 {
     let r = (v.max(Decimal::ZERO) * Decimal::from(span) / max).round();
-    i64::try_from(r.mantissa() / 10i128.pow(r.scale())).unwrap_or(0).clamp(0, span)
+    i64::try_from(r.mantissa() / 10i128.pow(r.scale()))
+        .unwrap_or(0)
+        .clamp(0, span)
 }
 
 /// The chart; `currency` labels the axis.
 pub fn bars(data: &[Bar], currency: &str) -> Markup {
-    let max = nice_max(data.iter().map(|b| b.commissions.max(b.payouts)).max().unwrap_or(Decimal::ZERO));
+    let max = nice_max(
+        data.iter()
+            .map(|b| b.commissions.max(b.payouts))
+            .max()
+            .unwrap_or(Decimal::ZERO),
+    );
     let plot_h = HEIGHT - TOP - BOTTOM;
     let plot_w = WIDTH - LEFT - 8;
     let n = i64::try_from(data.len().max(1)).unwrap_or(1);
     let slot = plot_w / n;
     let bar = (slot / 3).clamp(2, 36);
-    let ticks: Vec<Decimal> = (0..=4).map(|i| max * Decimal::from(i) / Decimal::from(4)).collect();
+    let ticks: Vec<Decimal> = (0..=4)
+        .map(|i| max * Decimal::from(i) / Decimal::from(4))
+        .collect();
     html! {
         svg class="chart" viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img"
             aria-label=(format!("Commissions and payouts per month, in {currency}")) {

@@ -30,8 +30,17 @@ pub struct CommissionsQuery {
 fn filter(partner: PartnerId, q: &CommissionsQuery) -> Result<CommissionFilter, PageError> {
     Ok(CommissionFilter {
         partner_id: Some(partner),
-        status: q.status.as_deref().filter(|s| !s.is_empty()).map(EventStatus::parse).transpose()?,
-        search: q.q.clone().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+        status: q
+            .status
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(EventStatus::parse)
+            .transpose()?,
+        search: q
+            .q
+            .clone()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
         ..Default::default()
     })
 }
@@ -42,7 +51,16 @@ fn link(q: &CommissionsQuery, partner: PartnerId, page: u64, path: &str) -> Stri
         url.push_str(&format!("&status={s}"));
     }
     if let Some(t) = q.q.as_deref().filter(|s| !s.is_empty()) {
-        let enc: String = t.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+        let enc: String = t
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
         url.push_str(&format!("&q={enc}"));
     }
     url
@@ -50,15 +68,30 @@ fn link(q: &CommissionsQuery, partner: PartnerId, page: u64, path: &str) -> Stri
 
 /// `GET /app/commissions`.
 #[get("/app/commissions")]
-pub async fn show(state: web::Data<AppState>, s: Session, q: web::Query<CommissionsQuery>) -> Result<HttpResponse, PageError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    s: Session,
+    q: web::Query<CommissionsQuery>,
+) -> Result<HttpResponse, PageError> {
     let Some(partner) = page_partner(&state, &s, q.partner_id).await? else {
-        return Ok(html_response(page("Commissions", &s, Nav::Commissions, html! { p class="empty" { "No partner yet." } })));
+        return Ok(html_response(page(
+            "Commissions",
+            &s,
+            Nav::Commissions,
+            html! { p class="empty" { "No partner yet." } },
+        )));
     };
     let picker = partner_picker(&state, &s, "/app/commissions", Some(partner)).await?;
     let f = filter(partner, &q)?;
     let page_no = q.page.unwrap_or(1).clamp(1, 400_000);
-    let req = PageRequest { limit: PAGE_SIZE, offset: (page_no - 1) * u64::from(PAGE_SIZE) };
-    let found = state.engine.list_commissions(s.principal.tenant, &f, req).await?;
+    let req = PageRequest {
+        limit: PAGE_SIZE,
+        offset: (page_no - 1) * u64::from(PAGE_SIZE),
+    };
+    let found = state
+        .engine
+        .list_commissions(s.principal.tenant, &f, req)
+        .await?;
     let pages = found.total.div_ceil(u64::from(PAGE_SIZE)).max(1);
     let content = html! {
         (picker)
@@ -111,13 +144,24 @@ pub async fn show(state: web::Data<AppState>, s: Session, q: web::Query<Commissi
             }
         }
     };
-    Ok(html_response(page("Commissions", &s, Nav::Commissions, content)))
+    Ok(html_response(page(
+        "Commissions",
+        &s,
+        Nav::Commissions,
+        content,
+    )))
 }
 
 /// `GET /app/commissions.csv`: the filtered view as CSV.
 #[get("/app/commissions.csv")]
-pub async fn csv(state: web::Data<AppState>, s: Session, q: web::Query<CommissionsQuery>) -> Result<HttpResponse, PageError> {
-    let partner = page_partner(&state, &s, q.partner_id).await?.ok_or(PageError::Forbidden("no partner".into()))?;
+pub async fn csv(
+    state: web::Data<AppState>,
+    s: Session,
+    q: web::Query<CommissionsQuery>,
+) -> Result<HttpResponse, PageError> {
+    let partner = page_partner(&state, &s, q.partner_id)
+        .await?
+        .ok_or(PageError::Forbidden("no partner".into()))?;
     let body = export(&state, s.principal.tenant, &filter(partner, &q)?).await?;
     Ok(csv_response("commissions.csv", body))
 }

@@ -12,7 +12,9 @@ pub fn money(m: &Money) -> String {
 /// Groups the integer digits of a plain decimal string and appends the currency.
 pub fn amount(plain: &str, currency: &str) -> String {
     let (sign, digits) = plain.strip_prefix('-').map_or(("", plain), |d| ("-", d));
-    let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {

@@ -91,12 +91,17 @@ pub fn bare(title: &str, content: Markup) -> Markup {
 
 /// An HTML error page.
 pub fn error_page(status: StatusCode, title: &str, detail: &str) -> HttpResponse {
-    let body = bare(title, html! {
-        h1 { (title) }
-        p { (detail) }
-        p { a href="/app/revenue" { "Back to revenue" } " · " a href="/login" { "Log in" } }
-    });
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body.into_string())
+    let body = bare(
+        title,
+        html! {
+            h1 { (title) }
+            p { (detail) }
+            p { a href="/app/revenue" { "Back to revenue" } " · " a href="/login" { "Log in" } }
+        },
+    );
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body.into_string())
 }
 
 /// A status badge.

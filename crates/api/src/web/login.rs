@@ -19,16 +19,19 @@ pub struct LoginQuery {
 }
 
 fn login_form(error: Option<&str>, tenant: &str) -> maud::Markup {
-    bare("Log in", html! {
-        h1 { "Log in to revshare" }
-        @if let Some(e) = error { p class="error" role="alert" { (e) } }
-        form method="post" action="/login" {
-            p { label { "Organisation" input type="text" name="tenant" value=(tenant) required autocomplete="organization"; } }
-            p { label { "E-mail" input type="email" name="email" required autocomplete="username"; } }
-            p { label { "Password" input type="password" name="password" required autocomplete="current-password"; } }
-            p { button type="submit" { "Log in" } }
-        }
-    })
+    bare(
+        "Log in",
+        html! {
+            h1 { "Log in to revshare" }
+            @if let Some(e) = error { p class="error" role="alert" { (e) } }
+            form method="post" action="/login" {
+                p { label { "Organisation" input type="text" name="tenant" value=(tenant) required autocomplete="organization"; } }
+                p { label { "E-mail" input type="email" name="email" required autocomplete="username"; } }
+                p { label { "Password" input type="password" name="password" required autocomplete="current-password"; } }
+                p { button type="submit" { "Log in" } }
+            }
+        },
+    )
 }
 
 /// The login form.
@@ -54,27 +57,46 @@ pub async fn submit(state: web::Data<AppState>, req: HttpRequest, body: String) 
             .insert_header((header::LOCATION, "/app/revenue"))
             .finish(),
         Err(e) => {
-            let kind = if e.problem().status == 429 { "locked" } else { "invalid" };
-            let t: String = tenant.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect();
-            HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/login?error={kind}&tenant={t}"))).finish()
+            let kind = if e.problem().status == 429 {
+                "locked"
+            } else {
+                "invalid"
+            };
+            let t: String = tenant
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .take(64)
+                .collect();
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/login?error={kind}&tenant={t}")))
+                .finish()
         }
     }
 }
 
 /// Closes the session.
 #[post("/logout")]
-pub async fn logout(req: HttpRequest, session: Result<Session, PageError>, body: String) -> HttpResponse {
+pub async fn logout(
+    req: HttpRequest,
+    session: Result<Session, PageError>,
+    body: String,
+) -> HttpResponse {
     if let Ok(s) = &session {
         let f = form::pairs(&body);
         if let Err(e) = s.check_form(&req, form::first(&f, "csrf").unwrap_or("")) {
             return actix_web::ResponseError::error_response(&e);
         }
     }
-    HttpResponse::SeeOther().cookie(logout_cookie(&req)).insert_header((header::LOCATION, "/login")).finish()
+    HttpResponse::SeeOther()
+        .cookie(logout_cookie(&req))
+        .insert_header((header::LOCATION, "/login"))
+        .finish()
 }
 
 /// `/` goes to the revenue page (or the login page).
 #[get("/")]
 pub async fn root() -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, "/app/revenue")).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/app/revenue"))
+        .finish()
 }

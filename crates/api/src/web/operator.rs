@@ -35,19 +35,46 @@ fn notices(n: &Notice) -> maud::Markup {
 }
 
 fn back(path: &str, key: &str, text: &str) -> HttpResponse {
-    let enc: String = text.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
-    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("{path}?{key}={enc}"))).finish()
+    let enc: String = text
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("{path}?{key}={enc}")))
+        .finish()
 }
 
 fn require_operator(s: &StaffSession) -> Result<(), PageError> {
-    s.0.principal.require_operator().map_err(|_| PageError::Forbidden("auditors can look but not change".into()))
+    s.0.principal
+        .require_operator()
+        .map_err(|_| PageError::Forbidden("auditors can look but not change".into()))
 }
 
 /// `GET /app/operator/partners`: partners with their balances.
 #[get("/app/operator/partners")]
-pub async fn partners(state: web::Data<AppState>, s: StaffSession) -> Result<HttpResponse, PageError> {
+pub async fn partners(
+    state: web::Data<AppState>,
+    s: StaffSession,
+) -> Result<HttpResponse, PageError> {
     let tenant = s.0.principal.tenant;
-    let list = state.engine.ledger().list_partners(tenant, PageRequest { limit: 100, offset: 0 }).await.map_err(revshare_domain::DomainError::from)?;
+    let list = state
+        .engine
+        .ledger()
+        .list_partners(
+            tenant,
+            PageRequest {
+                limit: 100,
+                offset: 0,
+            },
+        )
+        .await
+        .map_err(revshare_domain::DomainError::from)?;
     let now = state.engine.now();
     let period = revshare_domain::value::Period::month_to_date(now);
     let mut rows = Vec::with_capacity(list.items.len());
@@ -72,15 +99,37 @@ pub async fn partners(state: web::Data<AppState>, s: StaffSession) -> Result<Htt
             p { (list.total) " partners" @if list.total > 100 { " (first 100 shown)" } }
         }
     };
-    Ok(html_response(page("Partners", &s.0, Nav::Partners, content)))
+    Ok(html_response(page(
+        "Partners",
+        &s.0,
+        Nav::Partners,
+        content,
+    )))
 }
 
 /// `GET /app/operator/approvals`: pending commissions with approve / reject.
 #[get("/app/operator/approvals")]
-pub async fn approvals(state: web::Data<AppState>, s: StaffSession, n: web::Query<Notice>) -> Result<HttpResponse, PageError> {
+pub async fn approvals(
+    state: web::Data<AppState>,
+    s: StaffSession,
+    n: web::Query<Notice>,
+) -> Result<HttpResponse, PageError> {
     let tenant = s.0.principal.tenant;
-    let f = CommissionFilter { status: Some(EventStatus::Pending), ..Default::default() };
-    let pending = state.engine.list_commissions(tenant, &f, PageRequest { limit: 200, offset: 0 }).await?;
+    let f = CommissionFilter {
+        status: Some(EventStatus::Pending),
+        ..Default::default()
+    };
+    let pending = state
+        .engine
+        .list_commissions(
+            tenant,
+            &f,
+            PageRequest {
+                limit: 200,
+                offset: 0,
+            },
+        )
+        .await?;
     let content = html! {
         (notices(&n))
         @if pending.items.is_empty() {
@@ -109,41 +158,82 @@ pub async fn approvals(state: web::Data<AppState>, s: StaffSession, n: web::Quer
             }
         }
     };
-    Ok(html_response(page("Approvals", &s.0, Nav::Approvals, content)))
+    Ok(html_response(page(
+        "Approvals",
+        &s.0,
+        Nav::Approvals,
+        content,
+    )))
 }
 
 /// `POST /app/operator/approvals`.
 #[post("/app/operator/approvals")]
-pub async fn decide(state: web::Data<AppState>, s: StaffSession, req: HttpRequest, body: String) -> Result<HttpResponse, PageError> {
+pub async fn decide(
+    state: web::Data<AppState>,
+    s: StaffSession,
+    req: HttpRequest,
+    body: String,
+) -> Result<HttpResponse, PageError> {
     require_operator(&s)?;
     let f = form::pairs(&body);
     s.0.check_form(&req, form::first(&f, "csrf").unwrap_or(""))?;
-    let ids: Vec<EventId> = form::all(&f, "ids").iter().filter_map(|i| Uuid::parse_str(i).ok()).map(EventId::from_uuid).collect();
+    let ids: Vec<EventId> = form::all(&f, "ids")
+        .iter()
+        .filter_map(|i| Uuid::parse_str(i).ok())
+        .map(EventId::from_uuid)
+        .collect();
     let path = "/app/operator/approvals";
     if ids.is_empty() {
         return Ok(back(path, "error", "Select at least one commission."));
     }
     let tenant = s.0.principal.tenant;
     let result = match form::first(&f, "action") {
-        Some("approve") => state.engine.approve(tenant, &s.0.actor(), &ids).await.map(|d| format!("Approved {} commissions.", d.len())),
+        Some("approve") => state
+            .engine
+            .approve(tenant, &s.0.actor(), &ids)
+            .await
+            .map(|d| format!("Approved {} commissions.", d.len())),
         Some("reject") => state
             .engine
-            .reject(tenant, &s.0.actor(), &ids, form::first(&f, "reason").unwrap_or(""))
+            .reject(
+                tenant,
+                &s.0.actor(),
+                &ids,
+                form::first(&f, "reason").unwrap_or(""),
+            )
             .await
             .map(|d| format!("Rejected {} commissions.", d.len())),
         _ => return Ok(back(path, "error", "Unknown action.")),
     };
     Ok(match result {
         Ok(msg) => back(path, "notice", &msg),
-        Err(e) => back(path, "error", &crate::problem::ApiError::from(e).problem().detail),
+        Err(e) => back(
+            path,
+            "error",
+            &crate::problem::ApiError::from(e).problem().detail,
+        ),
     })
 }
 
 /// `GET /app/operator/payouts`: run payouts and move them.
 #[get("/app/operator/payouts")]
-pub async fn payouts(state: web::Data<AppState>, s: StaffSession, n: web::Query<Notice>) -> Result<HttpResponse, PageError> {
+pub async fn payouts(
+    state: web::Data<AppState>,
+    s: StaffSession,
+    n: web::Query<Notice>,
+) -> Result<HttpResponse, PageError> {
     let tenant = s.0.principal.tenant;
-    let list = state.engine.list_payouts(tenant, &PayoutFilter::default(), PageRequest { limit: 100, offset: 0 }).await?;
+    let list = state
+        .engine
+        .list_payouts(
+            tenant,
+            &PayoutFilter::default(),
+            PageRequest {
+                limit: 100,
+                offset: 0,
+            },
+        )
+        .await?;
     let today = state.engine.now().date();
     let csrf = s.0.csrf();
     let content = html! {
@@ -191,12 +281,22 @@ pub async fn payouts(state: web::Data<AppState>, s: StaffSession, n: web::Query<
             } }
         }
     };
-    Ok(html_response(page("Payout runs", &s.0, Nav::PayoutRuns, content)))
+    Ok(html_response(page(
+        "Payout runs",
+        &s.0,
+        Nav::PayoutRuns,
+        content,
+    )))
 }
 
 /// `POST /app/operator/payouts/run`.
 #[post("/app/operator/payouts/run")]
-pub async fn run(state: web::Data<AppState>, s: StaffSession, req: HttpRequest, body: String) -> Result<HttpResponse, PageError> {
+pub async fn run(
+    state: web::Data<AppState>,
+    s: StaffSession,
+    req: HttpRequest,
+    body: String,
+) -> Result<HttpResponse, PageError> {
     require_operator(&s)?;
     let f = form::pairs(&body);
     s.0.check_form(&req, form::first(&f, "csrf").unwrap_or(""))?;
@@ -205,35 +305,90 @@ pub async fn run(state: web::Data<AppState>, s: StaffSession, req: HttpRequest, 
         Ok(d) => d + Duration::days(1) - Duration::microseconds(1),
         Err(m) => return Ok(back(path, "error", &m)),
     };
-    let method = form::first(&f, "payment_method").filter(|m| !m.trim().is_empty()).unwrap_or("bank_transfer");
-    Ok(match state.engine.run_payouts(s.0.principal.tenant, &s.0.actor(), None, cutoff, method).await {
-        Ok(r) => {
-            let refused = r.refused.iter().filter(|o| !matches!(o, PayoutBatchOutcome::Created(_))).count();
-            back(path, "notice", &format!("Made {} payouts; {} refused (nothing to pay, net not positive, or below minimum).", r.created.len(), refused))
-        }
-        Err(e) => back(path, "error", &crate::problem::ApiError::from(e).problem().detail),
-    })
+    let method = form::first(&f, "payment_method")
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or("bank_transfer");
+    Ok(
+        match state
+            .engine
+            .run_payouts(s.0.principal.tenant, &s.0.actor(), None, cutoff, method)
+            .await
+        {
+            Ok(r) => {
+                let refused = r
+                    .refused
+                    .iter()
+                    .filter(|o| !matches!(o, PayoutBatchOutcome::Created(_)))
+                    .count();
+                back(
+                    path,
+                    "notice",
+                    &format!(
+                        "Made {} payouts; {} refused (nothing to pay, net not positive, or below minimum).",
+                        r.created.len(),
+                        refused
+                    ),
+                )
+            }
+            Err(e) => back(
+                path,
+                "error",
+                &crate::problem::ApiError::from(e).problem().detail,
+            ),
+        },
+    )
 }
 
 /// `POST /app/operator/payouts/{id}/move`.
 #[post("/app/operator/payouts/{id}/move")]
-pub async fn move_payout(state: web::Data<AppState>, s: StaffSession, req: HttpRequest, id: web::Path<Uuid>, body: String) -> Result<HttpResponse, PageError> {
+pub async fn move_payout(
+    state: web::Data<AppState>,
+    s: StaffSession,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: String,
+) -> Result<HttpResponse, PageError> {
     require_operator(&s)?;
     let f = form::pairs(&body);
     s.0.check_form(&req, form::first(&f, "csrf").unwrap_or(""))?;
     let path = "/app/operator/payouts";
     // Several text inputs may share the name; the first non-empty one is the operator's.
-    let text = form::all(&f, "text").into_iter().find(|t| !t.trim().is_empty()).unwrap_or("").to_owned();
+    let text = form::all(&f, "text")
+        .into_iter()
+        .find(|t| !t.trim().is_empty())
+        .unwrap_or("")
+        .to_owned();
     let mv = match form::first(&f, "status") {
         Some("ready") => PayoutMove::Ready,
         Some("processing") => PayoutMove::Processing,
-        Some("completed") => PayoutMove::Complete { payment_reference: text },
+        Some("completed") => PayoutMove::Complete {
+            payment_reference: text,
+        },
         Some("failed") => PayoutMove::Fail { reason: text },
         Some("cancelled") => PayoutMove::Cancel { reason: text },
         _ => return Ok(back(path, "error", "Unknown status.")),
     };
-    Ok(match state.engine.move_payout(s.0.principal.tenant, &s.0.actor(), PayoutId::from_uuid(*id), mv).await {
-        Ok(p) => back(path, "notice", &format!("Payout is now {}.", p.status.name())),
-        Err(e) => back(path, "error", &crate::problem::ApiError::from(e).problem().detail),
-    })
+    Ok(
+        match state
+            .engine
+            .move_payout(
+                s.0.principal.tenant,
+                &s.0.actor(),
+                PayoutId::from_uuid(*id),
+                mv,
+            )
+            .await
+        {
+            Ok(p) => back(
+                path,
+                "notice",
+                &format!("Payout is now {}.", p.status.name()),
+            ),
+            Err(e) => back(
+                path,
+                "error",
+                &crate::problem::ApiError::from(e).problem().detail,
+            ),
+        },
+    )
 }

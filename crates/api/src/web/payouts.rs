@@ -23,15 +23,33 @@ pub struct PartnerQuery {
 
 /// `GET /app/payouts`.
 #[get("/app/payouts")]
-pub async fn list(state: web::Data<AppState>, s: Session, q: web::Query<PartnerQuery>) -> Result<HttpResponse, PageError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    s: Session,
+    q: web::Query<PartnerQuery>,
+) -> Result<HttpResponse, PageError> {
     let Some(partner) = page_partner(&state, &s, q.partner_id).await? else {
-        return Ok(html_response(page("Payouts", &s, Nav::Payouts, html! { p class="empty" { "No partner yet." } })));
+        return Ok(html_response(page(
+            "Payouts",
+            &s,
+            Nav::Payouts,
+            html! { p class="empty" { "No partner yet." } },
+        )));
     };
     let picker = partner_picker(&state, &s, "/app/payouts", Some(partner)).await?;
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
-    let req = PageRequest { limit: 25, offset: (page_no - 1) * 25 };
-    let filter = PayoutFilter { partner_id: Some(partner), ..Default::default() };
-    let found = state.engine.list_payouts(s.principal.tenant, &filter, req).await?;
+    let req = PageRequest {
+        limit: 25,
+        offset: (page_no - 1) * 25,
+    };
+    let filter = PayoutFilter {
+        partner_id: Some(partner),
+        ..Default::default()
+    };
+    let found = state
+        .engine
+        .list_payouts(s.principal.tenant, &filter, req)
+        .await?;
     let content = html! {
         (picker)
         @if found.items.is_empty() {
@@ -66,13 +84,35 @@ pub async fn list(state: web::Data<AppState>, s: Session, q: web::Query<PartnerQ
 
 /// `GET /app/payouts/{id}`.
 #[get("/app/payouts/{id}")]
-pub async fn detail(state: web::Data<AppState>, s: Session, id: web::Path<Uuid>) -> Result<HttpResponse, PageError> {
+pub async fn detail(
+    state: web::Data<AppState>,
+    s: Session,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
     let tenant = s.principal.tenant;
-    let scope = if s.is_staff() { None } else { Some(s.principal.portal_partner(None)?) };
-    let p = state.engine.payout(tenant, scope, PayoutId::from_uuid(*id)).await?;
+    let scope = if s.is_staff() {
+        None
+    } else {
+        Some(s.principal.portal_partner(None)?)
+    };
+    let p = state
+        .engine
+        .payout(tenant, scope, PayoutId::from_uuid(*id))
+        .await?;
     let lines = state
         .engine
-        .list_commissions(tenant, &CommissionFilter { partner_id: Some(p.partner_id), payout_id: Some(p.id), ..Default::default() }, PageRequest { limit: 500, offset: 0 })
+        .list_commissions(
+            tenant,
+            &CommissionFilter {
+                partner_id: Some(p.partner_id),
+                payout_id: Some(p.id),
+                ..Default::default()
+            },
+            PageRequest {
+                limit: 500,
+                offset: 0,
+            },
+        )
         .await?;
     let content = html! {
         div class="cards" {
@@ -102,15 +142,38 @@ pub async fn detail(state: web::Data<AppState>, s: Session, id: web::Path<Uuid>)
             } }
         }
     };
-    Ok(html_response(page(&format!("Payout of {}", date(p.created_at)), &s, Nav::Payouts, content)))
+    Ok(html_response(page(
+        &format!("Payout of {}", date(p.created_at)),
+        &s,
+        Nav::Payouts,
+        content,
+    )))
 }
 
 /// `GET /app/payouts/{id}/statement.csv`.
 #[get("/app/payouts/{id}/statement.csv")]
-pub async fn statement(state: web::Data<AppState>, s: Session, id: web::Path<Uuid>) -> Result<HttpResponse, PageError> {
+pub async fn statement(
+    state: web::Data<AppState>,
+    s: Session,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
     let tenant = s.principal.tenant;
-    let scope = if s.is_staff() { None } else { Some(s.principal.portal_partner(None)?) };
-    let p = state.engine.payout(tenant, scope, PayoutId::from_uuid(*id)).await?;
-    let filter = CommissionFilter { partner_id: Some(p.partner_id), payout_id: Some(p.id), ..Default::default() };
-    Ok(csv_response(&format!("payout-{}.csv", p.id), export(&state, tenant, &filter).await?))
+    let scope = if s.is_staff() {
+        None
+    } else {
+        Some(s.principal.portal_partner(None)?)
+    };
+    let p = state
+        .engine
+        .payout(tenant, scope, PayoutId::from_uuid(*id))
+        .await?;
+    let filter = CommissionFilter {
+        partner_id: Some(p.partner_id),
+        payout_id: Some(p.id),
+        ..Default::default()
+    };
+    Ok(csv_response(
+        &format!("payout-{}.csv", p.id),
+        export(&state, tenant, &filter).await?,
+    ))
 }

@@ -34,16 +34,30 @@ const PRESETS: &[(&str, &str)] = &[
 ];
 
 /// The period of a preset or a custom range (`to` is an inclusive date).
-pub fn period_of(preset: &str, from: Option<&str>, to: Option<&str>, now: OffsetDateTime) -> Result<Period, PageError> {
+pub fn period_of(
+    preset: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Period, PageError> {
     let this_month = start_of_month(now);
     let (start, end) = match preset {
         "last_month" => (start_of_month(this_month - Duration::days(1)), this_month),
         "last_90_days" => (now - Duration::days(90), now),
-        "year_to_date" => (midnight(time::Date::from_calendar_date(now.year(), time::Month::January, 1).unwrap_or(now.date())), now),
+        "year_to_date" => (
+            midnight(
+                time::Date::from_calendar_date(now.year(), time::Month::January, 1)
+                    .unwrap_or(now.date()),
+            ),
+            now,
+        ),
         "custom" => {
             let parse = |v: Option<&str>, field: &str| -> Result<OffsetDateTime, PageError> {
-                let t = v.filter(|s| !s.is_empty()).ok_or_else(|| revshare_domain::ValidationError::new(field, "is required for a custom range"))?;
-                InstantParam::parse(t).map_err(|m| revshare_domain::ValidationError::new(field, m).into())
+                let t = v.filter(|s| !s.is_empty()).ok_or_else(|| {
+                    revshare_domain::ValidationError::new(field, "is required for a custom range")
+                })?;
+                InstantParam::parse(t)
+                    .map_err(|m| revshare_domain::ValidationError::new(field, m).into())
             };
             (parse(from, "from")?, parse(to, "to")? + Duration::days(1))
         }
@@ -74,7 +88,11 @@ fn empty_state(staff: bool) -> Markup {
 
 /// `GET /app/revenue`.
 #[get("/app/revenue")]
-pub async fn show(state: web::Data<AppState>, s: Session, q: web::Query<RevenueQuery>) -> Result<HttpResponse, PageError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    s: Session,
+    q: web::Query<RevenueQuery>,
+) -> Result<HttpResponse, PageError> {
     let now = state.engine.now();
     let preset = q.preset.as_deref().unwrap_or("this_month");
     let period = period_of(preset, q.from.as_deref(), q.to.as_deref(), now)?;
@@ -86,8 +104,12 @@ pub async fn show(state: web::Data<AppState>, s: Session, q: web::Query<RevenueQ
         Some(p) => {
             let metrics = state.engine.metrics(tenant, p, period).await?;
             // The chart covers whole months from the period's first month.
-            let chart_period = Period::new(start_of_month(period.start), period.end.max(period.start))?;
-            let series = state.engine.series(tenant, p, chart_period, Granularity::Month).await?;
+            let chart_period =
+                Period::new(start_of_month(period.start), period.end.max(period.start))?;
+            let series = state
+                .engine
+                .series(tenant, p, chart_period, Granularity::Month)
+                .await?;
             html! {
                 @if metrics.currencies.is_empty() {
                     (empty_state(s.is_staff()))

@@ -35,7 +35,11 @@ impl Session {
 
     /// The actor recorded on what this session writes.
     pub fn actor(&self) -> Actor {
-        Actor(format!("{}:{}", self.principal.role.name(), self.principal.subject))
+        Actor(format!(
+            "{}:{}",
+            self.principal.role.name(),
+            self.principal.subject
+        ))
     }
 
     /// True for operators and auditors.
@@ -46,9 +50,16 @@ impl Session {
     /// Refuses a state-changing form without the session's CSRF token or from another origin.
     pub fn check_form(&self, req: &HttpRequest, token: &str) -> Result<(), PageError> {
         let expected = self.csrf();
-        let same = expected.len() == token.len() && expected.bytes().zip(token.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
+        let same = expected.len() == token.len()
+            && expected
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |a, (x, y)| a | (x ^ y))
+                == 0;
         if !same || !same_origin(req) {
-            return Err(PageError::Forbidden("this form expired or came from another site; reload the page".into()));
+            return Err(PageError::Forbidden(
+                "this form expired or came from another site; reload the page".into(),
+            ));
         }
         Ok(())
     }
@@ -62,12 +73,18 @@ fn csrf_for(token: &str) -> String {
 }
 
 fn same_origin(req: &HttpRequest) -> bool {
-    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    else {
         // Browsers send Origin on cross-site POSTs; its absence means same-site or no browser.
         return true;
     };
     let host = req.connection_info().host().to_owned();
-    origin.split_once("://").is_some_and(|(_, rest)| rest == host)
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest == host)
 }
 
 /// True when the request reached us over TLS (directly or through a proxy that says so).
@@ -88,7 +105,12 @@ pub fn login_cookie(req: &HttpRequest, token: &str, ttl_seconds: i64) -> Cookie<
 
 /// The cookie that closes it.
 pub fn logout_cookie(req: &HttpRequest) -> Cookie<'static> {
-    let mut c = Cookie::build(COOKIE, "").path("/").http_only(true).same_site(SameSite::Strict).secure(is_tls(req)).finish();
+    let mut c = Cookie::build(COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(is_tls(req))
+        .finish();
     c.make_removal();
     c
 }
@@ -130,14 +152,21 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            PageError::Login => HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish(),
-            PageError::Forbidden(msg) => layout::error_page(StatusCode::FORBIDDEN, "Not allowed", msg),
+            PageError::Login => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/login"))
+                .finish(),
+            PageError::Forbidden(msg) => {
+                layout::error_page(StatusCode::FORBIDDEN, "Not allowed", msg)
+            }
             PageError::Api(e) => {
                 let p = e.problem();
                 if p.status == 401 {
-                    return HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish();
+                    return HttpResponse::SeeOther()
+                        .insert_header((header::LOCATION, "/login"))
+                        .finish();
                 }
-                let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let status =
+                    StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 layout::error_page(status, &p.title, &p.detail)
             }
         }
@@ -145,8 +174,14 @@ impl ResponseError for PageError {
 }
 
 fn extract(req: &HttpRequest) -> Result<Session, PageError> {
-    let state = req.app_data::<web::Data<AppState>>().ok_or(PageError::Api(ApiError::internal()))?;
-    let token = req.cookie(COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty() && t.len() <= 4096).ok_or(PageError::Login)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or(PageError::Api(ApiError::internal()))?;
+    let token = req
+        .cookie(COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| !t.is_empty() && t.len() <= 4096)
+        .ok_or(PageError::Login)?;
     let principal = state.tokens.verify(&token).map_err(|_| PageError::Login)?;
     if principal.role == Role::Billing {
         return Err(PageError::Forbidden("service tokens have no pages".into()));
@@ -173,7 +208,13 @@ impl FromRequest for StaffSession {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(extract(req).and_then(|s| {
-            if s.is_staff() { Ok(StaffSession(s)) } else { Err(PageError::Forbidden("operator pages are for operators".into())) }
+            if s.is_staff() {
+                Ok(StaffSession(s))
+            } else {
+                Err(PageError::Forbidden(
+                    "operator pages are for operators".into(),
+                ))
+            }
         }))
     }
 }

@@ -126,6 +126,13 @@ pub trait LedgerTx: Send {
         tenant: TenantId,
         id: &PaymentId,
     ) -> Result<Option<PaymentRecord>, StoreError>;
+    /// The remembered payment, locked until commit: refunds of one payment are serialised, so
+    /// together they can never exceed it.
+    async fn lock_payment(
+        &mut self,
+        tenant: TenantId,
+        id: &PaymentId,
+    ) -> Result<Option<PaymentRecord>, StoreError>;
     /// Remembers a payment; `Conflict` on a concurrent replay.
     async fn insert_payment(&mut self, record: &PaymentRecord) -> Result<(), StoreError>;
     /// The remembered refund, if any.
@@ -314,9 +321,13 @@ pub trait Ledger: Send + Sync {
         partner: PartnerId,
         period: Period,
     ) -> Result<Vec<SeriesPoint>, StoreError>;
-    /// Approves every pending event whose hold ended at or before `now`, in every tenant;
-    /// returns how many.
-    async fn approve_due(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
+    /// Approves every pending event whose hold ended at or before `now`, in one tenant or (for
+    /// the server's periodic job) in every tenant; returns how many.
+    async fn approve_due(
+        &self,
+        tenant: Option<TenantId>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
     /// The facts a reconciliation judges, for one tenant or all.
     async fn reconciliation_facts(
         &self,

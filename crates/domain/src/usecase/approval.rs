@@ -163,6 +163,14 @@ impl Engine {
 
     /// Approves every held commission whose hold has ended, in every tenant.
     pub async fn approve_due(&self) -> Result<u64, DomainError> {
-        Ok(self.ledger.approve_due(self.clock.now()).await?)
+        Ok(self.ledger.approve_due(None, self.clock.now()).await?)
+    }
+
+    /// Approves the held commissions of one tenant whose hold has ended (an operator's trigger).
+    pub async fn approve_due_in(&self, tenant: TenantId) -> Result<u64, DomainError> {
+        Ok(self
+            .ledger
+            .approve_due(Some(tenant), self.clock.now())
+            .await?)
     }
 }

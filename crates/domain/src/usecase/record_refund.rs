@@ -48,7 +48,7 @@ impl Engine {
             return Ok(answer(tx.as_mut(), &existing, true).await?);
         }
         let payment = tx
-            .find_payment(tenant, &refund.payment_id)
+            .lock_payment(tenant, &refund.payment_id)
             .await?
             .ok_or(DomainError::not_found("payment"))?;
         let currency = payment.payment.amount.currency();

@@ -136,13 +136,23 @@ impl Engine {
     }
 
     /// One rule.
-    pub async fn rule(&self, tenant: TenantId, id: crate::value::RuleId) -> Result<crate::terms::CommissionRule, DomainError> {
+    pub async fn rule(
+        &self,
+        tenant: TenantId,
+        id: crate::value::RuleId,
+    ) -> Result<crate::terms::CommissionRule, DomainError> {
         let mut tx = self.ledger.begin().await?;
-        tx.rule(tenant, id).await?.ok_or(DomainError::not_found("rule"))
+        tx.rule(tenant, id)
+            .await?
+            .ok_or(DomainError::not_found("rule"))
     }
 
     /// A partner's rules, active or not, highest priority first.
-    pub async fn rules_of_partner(&self, tenant: TenantId, partner: PartnerId) -> Result<Vec<crate::terms::CommissionRule>, DomainError> {
+    pub async fn rules_of_partner(
+        &self,
+        tenant: TenantId,
+        partner: PartnerId,
+    ) -> Result<Vec<crate::terms::CommissionRule>, DomainError> {
         self.partner(tenant, partner).await?;
         Ok(self.ledger.rules_of_partner(tenant, partner).await?)
     }

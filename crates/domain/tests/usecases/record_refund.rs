@@ -73,7 +73,7 @@ fn refund_tx(world: World, w: &Written) -> MockLedgerTx {
         .withf(|t, _| *t == tenant())
         .returning(|_, _| Ok(None));
     let record = world.payment.clone();
-    tx.expect_find_payment()
+    tx.expect_lock_payment()
         .times(1)
         .withf(|t, id| *t == tenant() && id.as_str() == "pay_1")
         .returning(move |_, _| Ok(record.clone()));
@@ -384,7 +384,7 @@ async fn replayed_refund_is_duplicate_and_writes_nothing() {
         .times(1)
         .returning(move |_, _| Ok(Some(record.clone())));
     w.on_events_by_ids(&mut tx, vec![line.clone()]);
-    tx.expect_find_payment().never();
+    tx.expect_lock_payment().never();
     tx.expect_insert_event().never();
     tx.expect_insert_refund().never();
     tx.expect_commit().never();

@@ -48,23 +48,43 @@ impl Ledger for SeaLedger {
         Ok(Box::new(tx::SeaLedgerTx::new(tx)))
     }
 
-    async fn partner(&self, tenant: TenantId, id: PartnerId) -> Result<Option<Partner>, StoreError> {
+    async fn partner(
+        &self,
+        tenant: TenantId,
+        id: PartnerId,
+    ) -> Result<Option<Partner>, StoreError> {
         read::partner(&self.db, tenant, id).await
     }
 
-    async fn list_partners(&self, tenant: TenantId, page: PageRequest) -> Result<Page<Partner>, StoreError> {
+    async fn list_partners(
+        &self,
+        tenant: TenantId,
+        page: PageRequest,
+    ) -> Result<Page<Partner>, StoreError> {
         read::list_partners(&self.db, tenant, page).await
     }
 
-    async fn accounts_of_partner(&self, tenant: TenantId, partner: PartnerId) -> Result<Vec<PartnerAccount>, StoreError> {
+    async fn accounts_of_partner(
+        &self,
+        tenant: TenantId,
+        partner: PartnerId,
+    ) -> Result<Vec<PartnerAccount>, StoreError> {
         read::accounts_of_partner(&self.db, tenant, partner).await
     }
 
-    async fn rules_of_partner(&self, tenant: TenantId, partner: PartnerId) -> Result<Vec<CommissionRule>, StoreError> {
+    async fn rules_of_partner(
+        &self,
+        tenant: TenantId,
+        partner: PartnerId,
+    ) -> Result<Vec<CommissionRule>, StoreError> {
         read::rules_of_partner(&self.db, tenant, partner, false).await
     }
 
-    async fn commission(&self, tenant: TenantId, id: EventId) -> Result<Option<CommissionEvent>, StoreError> {
+    async fn commission(
+        &self,
+        tenant: TenantId,
+        id: EventId,
+    ) -> Result<Option<CommissionEvent>, StoreError> {
         Ok(read::events_by_ids(&self.db, tenant, &[id]).await?.pop())
     }
 
@@ -81,23 +101,45 @@ impl Ledger for SeaLedger {
         read::payout(&self.db, tenant, id).await
     }
 
-    async fn list_payouts(&self, tenant: TenantId, filter: &PayoutFilter, page: PageRequest) -> Result<Page<Payout>, StoreError> {
+    async fn list_payouts(
+        &self,
+        tenant: TenantId,
+        filter: &PayoutFilter,
+        page: PageRequest,
+    ) -> Result<Page<Payout>, StoreError> {
         read::list_payouts(&self.db, tenant, filter, page).await
     }
 
-    async fn metrics(&self, tenant: TenantId, partner: PartnerId, period: Period) -> Result<Vec<CurrencyMetrics>, StoreError> {
+    async fn metrics(
+        &self,
+        tenant: TenantId,
+        partner: PartnerId,
+        period: Period,
+    ) -> Result<Vec<CurrencyMetrics>, StoreError> {
         reports::metrics(&self.db, tenant, partner, period).await
     }
 
-    async fn daily_series(&self, tenant: TenantId, partner: PartnerId, period: Period) -> Result<Vec<SeriesPoint>, StoreError> {
+    async fn daily_series(
+        &self,
+        tenant: TenantId,
+        partner: PartnerId,
+        period: Period,
+    ) -> Result<Vec<SeriesPoint>, StoreError> {
         reports::daily_series(&self.db, tenant, partner, period).await
     }
 
-    async fn approve_due(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
-        reports::approve_due(&self.db, now).await
+    async fn approve_due(
+        &self,
+        tenant: Option<TenantId>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        reports::approve_due(&self.db, tenant, now).await
     }
 
-    async fn reconciliation_facts(&self, tenant: Option<TenantId>) -> Result<ReconciliationFacts, StoreError> {
+    async fn reconciliation_facts(
+        &self,
+        tenant: Option<TenantId>,
+    ) -> Result<ReconciliationFacts, StoreError> {
         reports::reconciliation_facts(&self.db, tenant).await
     }
 }

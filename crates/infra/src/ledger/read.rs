@@ -9,13 +9,19 @@ use revshare_domain::query::{CommissionFilter, Page, PageRequest, PayoutFilter};
 use revshare_domain::terms::CommissionRule;
 use revshare_domain::value::{EventId, PartnerId, PayoutId, TenantId};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::convert::{account_from, event_from, micros, partner_from, payout_from, rule_from};
 use crate::entity::{commission_event as ev, commission_rule, partner, partner_account, payout};
 use crate::error::OrStore;
 
-pub(crate) async fn partner<C: ConnectionTrait>(db: &C, tenant: TenantId, id: PartnerId) -> Result<Option<Partner>, StoreError> {
+pub(crate) async fn partner<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    id: PartnerId,
+) -> Result<Option<Partner>, StoreError> {
     partner::Entity::find_by_id(id.uuid())
         .filter(partner::Column::TenantId.eq(tenant.uuid()))
         .one(db)
@@ -25,7 +31,11 @@ pub(crate) async fn partner<C: ConnectionTrait>(db: &C, tenant: TenantId, id: Pa
         .transpose()
 }
 
-pub(crate) async fn list_partners<C: ConnectionTrait>(db: &C, tenant: TenantId, page: PageRequest) -> Result<Page<Partner>, StoreError> {
+pub(crate) async fn list_partners<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    page: PageRequest,
+) -> Result<Page<Partner>, StoreError> {
     let q = partner::Entity::find().filter(partner::Column::TenantId.eq(tenant.uuid()));
     let total = q.clone().count(db).await.or_store()?;
     let rows = q
@@ -35,7 +45,14 @@ pub(crate) async fn list_partners<C: ConnectionTrait>(db: &C, tenant: TenantId, 
         .all(db)
         .await
         .or_store()?;
-    Ok(Page { items: rows.into_iter().map(partner_from).collect::<Result<_, _>>()?, total, page })
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(partner_from)
+            .collect::<Result<_, _>>()?,
+        total,
+        page,
+    })
 }
 
 pub(crate) async fn accounts_of_partner<C: ConnectionTrait>(
@@ -142,10 +159,18 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
         .all(db)
         .await
         .or_store()?;
-    Ok(Page { items: rows.into_iter().map(event_from).collect::<Result<_, _>>()?, total, page })
+    Ok(Page {
+        items: rows.into_iter().map(event_from).collect::<Result<_, _>>()?,
+        total,
+        page,
+    })
 }
 
-pub(crate) async fn payout<C: ConnectionTrait>(db: &C, tenant: TenantId, id: PayoutId) -> Result<Option<Payout>, StoreError> {
+pub(crate) async fn payout<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    id: PayoutId,
+) -> Result<Option<Payout>, StoreError> {
     payout::Entity::find_by_id(id.uuid())
         .filter(payout::Column::TenantId.eq(tenant.uuid()))
         .one(db)
@@ -180,5 +205,12 @@ pub(crate) async fn list_payouts<C: ConnectionTrait>(
         .all(db)
         .await
         .or_store()?;
-    Ok(Page { items: rows.into_iter().map(payout_from).collect::<Result<_, _>>()?, total, page })
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(payout_from)
+            .collect::<Result<_, _>>()?,
+        total,
+        page,
+    })
 }

@@ -7,10 +7,14 @@ use revshare_domain::StoreError;
 use revshare_domain::commission::EventStatus;
 use revshare_domain::metrics::{CurrencyMetrics, SeriesPoint};
 use revshare_domain::payout::PayoutStatus;
-use revshare_domain::reconciliation::{BalanceFacts, EventAnomaly, PayoutFacts, ReconciliationFacts};
+use revshare_domain::reconciliation::{
+    BalanceFacts, EventAnomaly, PayoutFacts, ReconciliationFacts,
+};
 use revshare_domain::value::{EventId, PartnerId, PayoutId, Period, TenantId};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use time::OffsetDateTime;
 
 use crate::convert::{currency, instant, micros, money};
@@ -40,10 +44,20 @@ async fn event_sums<C: ConnectionTrait>(
         .filter(ev::Column::PartnerId.eq(partner.uuid()))
         .filter(ev::Column::Status.is_in(statuses.iter().map(|s| s.name())));
     if let Some(p) = period {
-        q = q.filter(ev::Column::EventDate.gte(micros(p.start))).filter(ev::Column::EventDate.lt(micros(p.end)));
+        q = q
+            .filter(ev::Column::EventDate.gte(micros(p.start)))
+            .filter(ev::Column::EventDate.lt(micros(p.end)));
     }
-    let rows: Vec<(String, Option<i64>, i64)> = q.group_by(ev::Column::Currency).into_tuple().all(db).await.or_store()?;
-    Ok(rows.into_iter().map(|(c, t, n)| (c, t.unwrap_or(0), n)).collect())
+    let rows: Vec<(String, Option<i64>, i64)> = q
+        .group_by(ev::Column::Currency)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, t, n)| (c, t.unwrap_or(0), n))
+        .collect())
 }
 
 #[derive(Default)]
@@ -62,7 +76,15 @@ pub(crate) async fn metrics<C: ConnectionTrait>(
     period: Period,
 ) -> Result<Vec<CurrencyMetrics>, StoreError> {
     let mut by: BTreeMap<String, Figures> = BTreeMap::new();
-    for (c, t, n) in event_sums(db, tenant, partner, &[EventStatus::Approved, EventStatus::Paid], Some(period)).await? {
+    for (c, t, n) in event_sums(
+        db,
+        tenant,
+        partner,
+        &[EventStatus::Approved, EventStatus::Paid],
+        Some(period),
+    )
+    .await?
+    {
         let f = by.entry(c).or_default();
         f.commissions = t;
         f.count = n;
@@ -172,16 +194,21 @@ pub(crate) async fn daily_series<C: ConnectionTrait>(
         .collect()
 }
 
-pub(crate) async fn approve_due<C: ConnectionTrait>(db: &C, now: OffsetDateTime) -> Result<u64, StoreError> {
+pub(crate) async fn approve_due<C: ConnectionTrait>(
+    db: &C,
+    tenant: Option<TenantId>,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
     let now = micros(now);
-    let r = ev::Entity::update_many()
+    let mut q = ev::Entity::update_many()
         .col_expr(ev::Column::Status, Expr::val(EventStatus::Approved.name()))
         .col_expr(ev::Column::ApprovedAt, Expr::val(now))
         .filter(ev::Column::Status.eq(EventStatus::Pending.name()))
-        .filter(ev::Column::HoldUntil.lte(now))
-        .exec(db)
-        .await
-        .or_store()?;
+        .filter(ev::Column::HoldUntil.lte(now));
+    if let Some(t) = tenant {
+        q = q.filter(ev::Column::TenantId.eq(t.uuid()));
+    }
+    let r = q.exec(db).await.or_store()?;
     Ok(r.rows_affected)
 }
 
@@ -199,7 +226,11 @@ pub(crate) async fn reconciliation_facts<C: ConnectionTrait>(
     };
 
     // Events grouped by the payout that holds them.
-    let paid_case = Expr::case(Expr::col(ev::Column::Status).eq(EventStatus::Paid.name()), 1).finally(0);
+    let paid_case = Expr::case(
+        Expr::col(ev::Column::Status).eq(EventStatus::Paid.name()),
+        1,
+    )
+    .finally(0);
     let held: Vec<(uuid::Uuid, Option<i64>, i64, Option<i64>)> = tenant_events(ev::Entity::find())
         .select_only()
         .column(ev::Column::PayoutId)
@@ -212,16 +243,25 @@ pub(crate) async fn reconciliation_facts<C: ConnectionTrait>(
         .all(db)
         .await
         .or_store()?;
-    let held: BTreeMap<uuid::Uuid, (i64, i64, i64)> =
-        held.into_iter().map(|(p, t, n, paid)| (p, (t.unwrap_or(0), n, paid.unwrap_or(0)))).collect();
+    let held: BTreeMap<uuid::Uuid, (i64, i64, i64)> = held
+        .into_iter()
+        .map(|(p, t, n, paid)| (p, (t.unwrap_or(0), n, paid.unwrap_or(0))))
+        .collect();
 
     let mut facts = ReconciliationFacts::default();
     let mut completed: BTreeMap<(uuid::Uuid, String), i64> = BTreeMap::new();
-    for p in tenant_payouts(payout::Entity::find()).all(db).await.or_store()? {
+    for p in tenant_payouts(payout::Entity::find())
+        .all(db)
+        .await
+        .or_store()?
+    {
         let (events_minor, events_count, paid) = held.get(&p.id).copied().unwrap_or((0, 0, 0));
-        let status = PayoutStatus::parse(&p.status).map_err(|e| crate::convert::corrupt("payout", e))?;
+        let status =
+            PayoutStatus::parse(&p.status).map_err(|e| crate::convert::corrupt("payout", e))?;
         if status == PayoutStatus::Completed {
-            *completed.entry((p.partner_id, p.currency.clone())).or_default() += p.total_minor;
+            *completed
+                .entry((p.partner_id, p.currency.clone()))
+                .or_default() += p.total_minor;
         }
         facts.payouts.push(PayoutFacts {
             payout_id: PayoutId::from_uuid(p.id),
@@ -293,12 +333,17 @@ pub(crate) async fn reconciliation_facts<C: ConnectionTrait>(
             if -taken.unwrap_or(0) > commission {
                 facts.anomalies.push(EventAnomaly {
                     event_id: EventId::from_uuid(id),
-                    problem: format!("refunds take {} minor units of a {commission} commission", -taken.unwrap_or(0)),
+                    problem: format!(
+                        "refunds take {} minor units of a {commission} commission",
+                        -taken.unwrap_or(0)
+                    ),
                 });
             }
         }
     }
-    facts.events_checked = tenant_events(ev::Entity::find()).count(db).await.or_store()?;
+    facts.events_checked = tenant_events(ev::Entity::find())
+        .count(db)
+        .await
+        .or_store()?;
     Ok(facts)
 }
-

@@ -5,27 +5,32 @@
 use async_trait::async_trait;
 use revshare_domain::StoreError;
 use revshare_domain::attribution::PartnerAccount;
+use revshare_domain::audit::AuditRecord;
 use revshare_domain::commission::{CommissionEvent, EventStatus, EventType};
 use revshare_domain::ingestion::{PaymentRecord, RefundRecord};
-use revshare_domain::audit::AuditRecord;
 use revshare_domain::partner::{Partner, PartnerUser};
 use revshare_domain::payout::{Payout, PayoutStatus};
 use revshare_domain::port::{ClaimSummary, LedgerTx, RefundTotals, StatusChange};
 use revshare_domain::terms::CommissionRule;
 use revshare_domain::value::{
-    Currency, CustomerId, EventId, PartnerAccountId, PartnerId, PaymentId, PayoutId, Period, RefundId, RuleId, TenantId,
+    Currency, CustomerId, EventId, PartnerAccountId, PartnerId, PaymentId, PayoutId, Period,
+    RefundId, RuleId, TenantId,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use time::OffsetDateTime;
 
 use crate::convert::{
-    account_from, account_row, currency, event_row, micros, partner_row, payment_from, payment_row, payout_row, refund_from,
-    refund_row, rule_from, rule_row,
+    account_from, account_row, currency, event_row, micros, partner_row, payment_from, payment_row,
+    payout_row, refund_from, refund_row, rule_from, rule_row,
 };
-use crate::entity::{audit_log, commission_event as ev, partner_user, commission_rule, customer, partner, partner_account, payment, payout, refund};
+use crate::entity::{
+    audit_log, commission_event as ev, commission_rule, customer, partner, partner_account,
+    partner_user, payment, payout, refund,
+};
 use crate::error::OrStore;
 use crate::ledger::read;
 
@@ -41,7 +46,10 @@ impl SeaLedgerTx {
     async fn sum_events(&self, q: sea_orm::Select<ev::Entity>) -> Result<(i64, i64), StoreError> {
         let row: Option<(Option<i64>, i64)> = q
             .select_only()
-            .column_as(Expr::col(ev::Column::AmountMinor).sum().cast_as("BIGINT"), "total")
+            .column_as(
+                Expr::col(ev::Column::AmountMinor).sum().cast_as("BIGINT"),
+                "total",
+            )
             .column_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
             .into_tuple()
             .one(&self.tx)
@@ -62,11 +70,18 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_audit(&mut self, r: &AuditRecord) -> Result<(), StoreError> {
-        audit_log::Entity::insert(crate::convert::audit_row(r)).exec_without_returning(&self.tx).await.or_store()?;
+        audit_log::Entity::insert(crate::convert::audit_row(r))
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
         Ok(())
     }
 
-    async fn insert_partner_user(&mut self, u: &PartnerUser, password_hash: &str) -> Result<(), StoreError> {
+    async fn insert_partner_user(
+        &mut self,
+        u: &PartnerUser,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
         partner_user::Entity::insert(crate::convert::partner_user_row(u, password_hash))
             .exec_without_returning(&self.tx)
             .await
@@ -75,7 +90,10 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_partner(&mut self, p: &Partner) -> Result<(), StoreError> {
-        partner::Entity::insert(partner_row(p)).exec_without_returning(&self.tx).await.or_store()?;
+        partner::Entity::insert(partner_row(p))
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
         Ok(())
     }
 
@@ -88,9 +106,16 @@ impl LedgerTx for SeaLedgerTx {
         Ok(())
     }
 
-    async fn lock_partner(&mut self, tenant: TenantId, id: PartnerId) -> Result<Option<Partner>, StoreError> {
+    async fn lock_partner(
+        &mut self,
+        tenant: TenantId,
+        id: PartnerId,
+    ) -> Result<Option<Partner>, StoreError> {
         let locked = partner::Entity::update_many()
-            .col_expr(partner::Column::LockSeq, Expr::col(partner::Column::LockSeq).add(1))
+            .col_expr(
+                partner::Column::LockSeq,
+                Expr::col(partner::Column::LockSeq).add(1),
+            )
             .filter(partner::Column::Id.eq(id.uuid()))
             .filter(partner::Column::TenantId.eq(tenant.uuid()))
             .exec(&self.tx)
@@ -114,7 +139,10 @@ impl LedgerTx for SeaLedgerTx {
             .await
             .or_store()?;
         customer::Entity::update_many()
-            .col_expr(customer::Column::LockSeq, Expr::col(customer::Column::LockSeq).add(1))
+            .col_expr(
+                customer::Column::LockSeq,
+                Expr::col(customer::Column::LockSeq).add(1),
+            )
             .filter(customer::Column::TenantId.eq(tenant.uuid()))
             .filter(customer::Column::CustomerId.eq(c.as_str()))
             .exec(&self.tx)
@@ -123,7 +151,11 @@ impl LedgerTx for SeaLedgerTx {
         Ok(())
     }
 
-    async fn accounts_of_customer(&mut self, tenant: TenantId, c: &CustomerId) -> Result<Vec<PartnerAccount>, StoreError> {
+    async fn accounts_of_customer(
+        &mut self,
+        tenant: TenantId,
+        c: &CustomerId,
+    ) -> Result<Vec<PartnerAccount>, StoreError> {
         partner_account::Entity::find()
             .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
             .filter(partner_account::Column::CustomerId.eq(c.as_str()))
@@ -137,11 +169,18 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_account(&mut self, a: &PartnerAccount) -> Result<(), StoreError> {
-        partner_account::Entity::insert(account_row(a)).exec_without_returning(&self.tx).await.or_store()?;
+        partner_account::Entity::insert(account_row(a))
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
         Ok(())
     }
 
-    async fn account(&mut self, tenant: TenantId, id: PartnerAccountId) -> Result<Option<PartnerAccount>, StoreError> {
+    async fn account(
+        &mut self,
+        tenant: TenantId,
+        id: PartnerAccountId,
+    ) -> Result<Option<PartnerAccount>, StoreError> {
         partner_account::Entity::find_by_id(id.uuid())
             .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
             .one(&self.tx)
@@ -151,7 +190,12 @@ impl LedgerTx for SeaLedgerTx {
             .transpose()
     }
 
-    async fn end_account(&mut self, tenant: TenantId, id: PartnerAccountId, end: OffsetDateTime) -> Result<bool, StoreError> {
+    async fn end_account(
+        &mut self,
+        tenant: TenantId,
+        id: PartnerAccountId,
+        end: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
         let r = partner_account::Entity::update_many()
             .col_expr(partner_account::Column::EndAt, Expr::val(micros(end)))
             .filter(partner_account::Column::Id.eq(id.uuid()))
@@ -163,7 +207,10 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_rule(&mut self, r: &CommissionRule) -> Result<(), StoreError> {
-        commission_rule::Entity::insert(rule_row(r)).exec_without_returning(&self.tx).await.or_store()?;
+        commission_rule::Entity::insert(rule_row(r))
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
         Ok(())
     }
 
@@ -176,7 +223,11 @@ impl LedgerTx for SeaLedgerTx {
         Ok(())
     }
 
-    async fn rule(&mut self, tenant: TenantId, id: RuleId) -> Result<Option<CommissionRule>, StoreError> {
+    async fn rule(
+        &mut self,
+        tenant: TenantId,
+        id: RuleId,
+    ) -> Result<Option<CommissionRule>, StoreError> {
         commission_rule::Entity::find_by_id(id.uuid())
             .filter(commission_rule::Column::TenantId.eq(tenant.uuid()))
             .one(&self.tx)
@@ -186,28 +237,83 @@ impl LedgerTx for SeaLedgerTx {
             .transpose()
     }
 
-    async fn find_payment(&mut self, tenant: TenantId, id: &PaymentId) -> Result<Option<PaymentRecord>, StoreError> {
-        payment::Entity::find_by_id((tenant.uuid(), id.to_string())).one(&self.tx).await.or_store()?.map(payment_from).transpose()
+    async fn find_payment(
+        &mut self,
+        tenant: TenantId,
+        id: &PaymentId,
+    ) -> Result<Option<PaymentRecord>, StoreError> {
+        payment::Entity::find_by_id((tenant.uuid(), id.to_string()))
+            .one(&self.tx)
+            .await
+            .or_store()?
+            .map(payment_from)
+            .transpose()
+    }
+
+    async fn lock_payment(
+        &mut self,
+        tenant: TenantId,
+        id: &PaymentId,
+    ) -> Result<Option<PaymentRecord>, StoreError> {
+        // A no-op update takes the row lock (PostgreSQL) or the write lock (SQLite).
+        let locked = payment::Entity::update_many()
+            .col_expr(
+                payment::Column::RecordedAt,
+                Expr::col(payment::Column::RecordedAt),
+            )
+            .filter(payment::Column::TenantId.eq(tenant.uuid()))
+            .filter(payment::Column::PaymentId.eq(id.as_str()))
+            .exec(&self.tx)
+            .await
+            .or_store()?;
+        if locked.rows_affected == 0 {
+            return Ok(None);
+        }
+        self.find_payment(tenant, id).await
     }
 
     async fn insert_payment(&mut self, r: &PaymentRecord) -> Result<(), StoreError> {
-        payment::Entity::insert(payment_row(r)).exec_without_returning(&self.tx).await.or_store()?;
+        payment::Entity::insert(payment_row(r))
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
         Ok(())
     }
 
-    async fn find_refund(&mut self, tenant: TenantId, id: &RefundId) -> Result<Option<RefundRecord>, StoreError> {
-        refund::Entity::find_by_id((tenant.uuid(), id.to_string())).one(&self.tx).await.or_store()?.map(refund_from).transpose()
+    async fn find_refund(
+        &mut self,
+        tenant: TenantId,
+        id: &RefundId,
+    ) -> Result<Option<RefundRecord>, StoreError> {
+        refund::Entity::find_by_id((tenant.uuid(), id.to_string()))
+            .one(&self.tx)
+            .await
+            .or_store()?
+            .map(refund_from)
+            .transpose()
     }
 
     async fn insert_refund(&mut self, r: &RefundRecord) -> Result<(), StoreError> {
-        refund::Entity::insert(refund_row(r)).exec_without_returning(&self.tx).await.or_store()?;
+        refund::Entity::insert(refund_row(r))
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
         Ok(())
     }
 
-    async fn refund_totals(&mut self, tenant: TenantId, p: &PaymentId) -> Result<RefundTotals, StoreError> {
+    async fn refund_totals(
+        &mut self,
+        tenant: TenantId,
+        p: &PaymentId,
+    ) -> Result<RefundTotals, StoreError> {
         let refunded: Option<Option<i64>> = refund::Entity::find()
             .select_only()
-            .column_as(Expr::col(refund::Column::AmountMinor).sum().cast_as("BIGINT"), "total")
+            .column_as(
+                Expr::col(refund::Column::AmountMinor)
+                    .sum()
+                    .cast_as("BIGINT"),
+                "total",
+            )
             .filter(refund::Column::TenantId.eq(tenant.uuid()))
             .filter(refund::Column::PaymentId.eq(p.as_str()))
             .into_tuple()
@@ -219,11 +325,17 @@ impl LedgerTx for SeaLedgerTx {
                 ev::Entity::find()
                     .filter(ev::Column::TenantId.eq(tenant.uuid()))
                     .filter(ev::Column::PaymentId.eq(p.as_str()))
-                    .filter(ev::Column::EventType.is_in([EventType::RefundAdjustment.name(), EventType::Clawback.name()]))
+                    .filter(ev::Column::EventType.is_in([
+                        EventType::RefundAdjustment.name(),
+                        EventType::Clawback.name(),
+                    ]))
                     .filter(ev::Column::Status.ne(EventStatus::Rejected.name())),
             )
             .await?;
-        Ok(RefundTotals { refunded_minor: sum_of(refunded), adjusted_minor: -adjusted })
+        Ok(RefundTotals {
+            refunded_minor: sum_of(refunded),
+            adjusted_minor: -adjusted,
+        })
     }
 
     async fn account_in_force(
@@ -237,7 +349,11 @@ impl LedgerTx for SeaLedgerTx {
             .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
             .filter(partner_account::Column::CustomerId.eq(c.as_str()))
             .filter(partner_account::Column::StartAt.lte(at))
-            .filter(partner_account::Column::EndAt.is_null().or(partner_account::Column::EndAt.gt(at)))
+            .filter(
+                partner_account::Column::EndAt
+                    .is_null()
+                    .or(partner_account::Column::EndAt.gt(at)),
+            )
             .order_by_desc(partner_account::Column::StartAt)
             .one(&self.tx)
             .await
@@ -246,14 +362,27 @@ impl LedgerTx for SeaLedgerTx {
             .transpose()
     }
 
-    async fn rules_of_partner(&mut self, tenant: TenantId, p: PartnerId) -> Result<Vec<CommissionRule>, StoreError> {
+    async fn rules_of_partner(
+        &mut self,
+        tenant: TenantId,
+        p: PartnerId,
+    ) -> Result<Vec<CommissionRule>, StoreError> {
         read::rules_of_partner(&self.tx, tenant, p, true).await
     }
 
-    async fn payment_volume(&mut self, tenant: TenantId, p: PartnerId, c: Currency, period: Period) -> Result<i64, StoreError> {
+    async fn payment_volume(
+        &mut self,
+        tenant: TenantId,
+        p: PartnerId,
+        c: Currency,
+        period: Period,
+    ) -> Result<i64, StoreError> {
         let row: Option<Option<i64>> = ev::Entity::find()
             .select_only()
-            .column_as(Expr::col(ev::Column::BaseMinor).sum().cast_as("BIGINT"), "total")
+            .column_as(
+                Expr::col(ev::Column::BaseMinor).sum().cast_as("BIGINT"),
+                "total",
+            )
             .filter(ev::Column::TenantId.eq(tenant.uuid()))
             .filter(ev::Column::PartnerId.eq(p.uuid()))
             .filter(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
@@ -267,7 +396,13 @@ impl LedgerTx for SeaLedgerTx {
         Ok(sum_of(row))
     }
 
-    async fn rule_usage(&mut self, tenant: TenantId, rule: RuleId, c: Currency, period: Period) -> Result<i64, StoreError> {
+    async fn rule_usage(
+        &mut self,
+        tenant: TenantId,
+        rule: RuleId,
+        c: Currency,
+        period: Period,
+    ) -> Result<i64, StoreError> {
         let (total, _) = self
             .sum_events(
                 ev::Entity::find()
@@ -283,15 +418,26 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_event(&mut self, e: &CommissionEvent) -> Result<(), StoreError> {
-        ev::Entity::insert(event_row(e)).exec_without_returning(&self.tx).await.or_store()?;
+        ev::Entity::insert(event_row(e))
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
         Ok(())
     }
 
-    async fn events_by_ids(&mut self, tenant: TenantId, ids: &[EventId]) -> Result<Vec<CommissionEvent>, StoreError> {
+    async fn events_by_ids(
+        &mut self,
+        tenant: TenantId,
+        ids: &[EventId],
+    ) -> Result<Vec<CommissionEvent>, StoreError> {
         read::events_by_ids(&self.tx, tenant, ids).await
     }
 
-    async fn adjustments_of(&mut self, tenant: TenantId, originals: &[EventId]) -> Result<Vec<CommissionEvent>, StoreError> {
+    async fn adjustments_of(
+        &mut self,
+        tenant: TenantId,
+        originals: &[EventId],
+    ) -> Result<Vec<CommissionEvent>, StoreError> {
         if originals.is_empty() {
             return Ok(Vec::new());
         }
@@ -306,7 +452,11 @@ impl LedgerTx for SeaLedgerTx {
             .collect()
     }
 
-    async fn payment_event(&mut self, tenant: TenantId, p: &PaymentId) -> Result<Option<CommissionEvent>, StoreError> {
+    async fn payment_event(
+        &mut self,
+        tenant: TenantId,
+        p: &PaymentId,
+    ) -> Result<Option<CommissionEvent>, StoreError> {
         ev::Entity::find()
             .filter(ev::Column::TenantId.eq(tenant.uuid()))
             .filter(ev::Column::PaymentId.eq(p.as_str()))
@@ -329,12 +479,14 @@ impl LedgerTx for SeaLedgerTx {
             return Ok(0);
         }
         let at = micros(change.at);
-        let mut q = ev::Entity::update_many().col_expr(ev::Column::Status, Expr::val(change.to.name()));
+        let mut q =
+            ev::Entity::update_many().col_expr(ev::Column::Status, Expr::val(change.to.name()));
         q = match change.to {
             EventStatus::Approved => q.col_expr(ev::Column::ApprovedAt, Expr::val(at)),
-            EventStatus::Rejected => q
-                .col_expr(ev::Column::RejectedAt, Expr::val(at))
-                .col_expr(ev::Column::RejectionReason, Expr::val(change.reason.clone())),
+            EventStatus::Rejected => q.col_expr(ev::Column::RejectedAt, Expr::val(at)).col_expr(
+                ev::Column::RejectionReason,
+                Expr::val(change.reason.clone()),
+            ),
             EventStatus::Paid => q.col_expr(ev::Column::PaidAt, Expr::val(at)),
             EventStatus::Pending => q,
         };
@@ -350,7 +502,10 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_payout(&mut self, p: &Payout) -> Result<(), StoreError> {
-        payout::Entity::insert(payout_row(p)).exec_without_returning(&self.tx).await.or_store()?;
+        payout::Entity::insert(payout_row(p))
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
         Ok(())
     }
 
@@ -379,15 +534,29 @@ impl LedgerTx for SeaLedgerTx {
         }
         q.exec(&self.tx).await.or_store()?;
         let (total, count) = self
-            .sum_events(ev::Entity::find().filter(ev::Column::TenantId.eq(tenant.uuid())).filter(ev::Column::PayoutId.eq(payout_id.uuid())))
+            .sum_events(
+                ev::Entity::find()
+                    .filter(ev::Column::TenantId.eq(tenant.uuid()))
+                    .filter(ev::Column::PayoutId.eq(payout_id.uuid())),
+            )
             .await?;
-        Ok(ClaimSummary { count: u64::try_from(count).unwrap_or(0), total_minor: total })
+        Ok(ClaimSummary {
+            count: u64::try_from(count).unwrap_or(0),
+            total_minor: total,
+        })
     }
 
-    async fn lock_payout(&mut self, tenant: TenantId, id: PayoutId) -> Result<Option<Payout>, StoreError> {
+    async fn lock_payout(
+        &mut self,
+        tenant: TenantId,
+        id: PayoutId,
+    ) -> Result<Option<Payout>, StoreError> {
         // Touching `updated_at` takes the row lock; the real value is written by `update_payout`.
         let r = payout::Entity::update_many()
-            .col_expr(payout::Column::UpdatedAt, Expr::col(payout::Column::UpdatedAt))
+            .col_expr(
+                payout::Column::UpdatedAt,
+                Expr::col(payout::Column::UpdatedAt),
+            )
             .filter(payout::Column::Id.eq(id.uuid()))
             .filter(payout::Column::TenantId.eq(tenant.uuid()))
             .exec(&self.tx)
@@ -403,11 +572,23 @@ impl LedgerTx for SeaLedgerTx {
         let r = payout::Entity::update_many()
             .col_expr(payout::Column::Status, Expr::val(p.status.name()))
             .col_expr(payout::Column::TotalMinor, Expr::val(p.total.minor()))
-            .col_expr(payout::Column::CommissionCount, Expr::val(i64::from(p.commission_count)))
-            .col_expr(payout::Column::PaymentReference, Expr::val(p.payment_reference.clone()))
-            .col_expr(payout::Column::FailureReason, Expr::val(p.failure_reason.clone()))
+            .col_expr(
+                payout::Column::CommissionCount,
+                Expr::val(i64::from(p.commission_count)),
+            )
+            .col_expr(
+                payout::Column::PaymentReference,
+                Expr::val(p.payment_reference.clone()),
+            )
+            .col_expr(
+                payout::Column::FailureReason,
+                Expr::val(p.failure_reason.clone()),
+            )
             .col_expr(payout::Column::UpdatedAt, Expr::val(micros(p.updated_at)))
-            .col_expr(payout::Column::CompletedAt, Expr::val(p.completed_at.map(micros)))
+            .col_expr(
+                payout::Column::CompletedAt,
+                Expr::val(p.completed_at.map(micros)),
+            )
             .filter(payout::Column::Id.eq(p.id.uuid()))
             .filter(payout::Column::TenantId.eq(p.tenant_id.uuid()))
             .filter(payout::Column::Status.eq(from.name()))
@@ -429,7 +610,12 @@ impl LedgerTx for SeaLedgerTx {
         Ok(r.rows_affected)
     }
 
-    async fn mark_events_paid(&mut self, tenant: TenantId, id: PayoutId, at: OffsetDateTime) -> Result<u64, StoreError> {
+    async fn mark_events_paid(
+        &mut self,
+        tenant: TenantId,
+        id: PayoutId,
+        at: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
         let r = ev::Entity::update_many()
             .col_expr(ev::Column::Status, Expr::val(EventStatus::Paid.name()))
             .col_expr(ev::Column::PaidAt, Expr::val(micros(at)))
@@ -467,7 +653,8 @@ impl LedgerTx for SeaLedgerTx {
             .all(&self.tx)
             .await
             .or_store()?;
-        rows.into_iter().map(|(p, c)| Ok((PartnerId::from_uuid(p), currency(&c)?))).collect()
+        rows.into_iter()
+            .map(|(p, c)| Ok((PartnerId::from_uuid(p), currency(&c)?)))
+            .collect()
     }
 }
-

@@ -1,0 +1,10 @@
+//! The HTTP suite: the real application on a random port, over a fresh database per test, on
+//! SQLite always and on PostgreSQL when `TEST_DATABASE_URL` is set. It covers every endpoint's
+//! happy path, the authorisation matrix, refused input, idempotency keys and the route table.
+
+mod authz;
+mod catalogue;
+mod happy;
+mod idempotency;
+mod routes;
+mod validation;
