@@ -1,4 +1,5 @@
-//! `cargo xtask`: developer tasks for revshare — migrate, seed and reconcile a database.
+//! `cargo xtask`: developer tasks for revshare — migrate, seed and reconcile a database, and
+//! mint service tokens.
 //!
 //! Every task talks to `--database-url` (or `DATABASE_URL`), defaulting to the embedded SQLite
 //! file of `revshare_infra::DEFAULT_DATABASE_URL`.
@@ -7,6 +8,7 @@ mod deterministic;
 mod migrate;
 mod reconcile;
 mod seed;
+mod token;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -45,6 +47,8 @@ enum Command {
     Seed(seed::SeedArgs),
     /// Check ledger conservation; exits with status 1 on any breach.
     Reconcile(reconcile::ReconcileArgs),
+    /// Mint a bearer token for a service principal (the billing system) or another role.
+    Token(token::TokenArgs),
 }
 
 #[tokio::main]
@@ -62,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate { action } => migrate::run(&db, action).await,
         Command::Seed(args) => seed::run(db, args).await,
         Command::Reconcile(args) => reconcile::run(db, args).await,
+        Command::Token(args) => token::run(&db, args).await,
     }
 }
 
