@@ -36,7 +36,11 @@ pub struct TokenArgs {
     #[arg(long, env = "REVSHARE_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
     /// The file the server keeps its secret in.
-    #[arg(long, env = "REVSHARE_JWT_SECRET_FILE", default_value = "data/jwt-secret")]
+    #[arg(
+        long,
+        env = "REVSHARE_JWT_SECRET_FILE",
+        default_value = "data/jwt-secret"
+    )]
     jwt_secret_file: PathBuf,
 }
 
@@ -47,12 +51,19 @@ pub async fn run(db: &DatabaseConnection, args: TokenArgs) -> anyhow::Result<()>
     let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("{e}"))?;
     let tenant = match uuid::Uuid::parse_str(&args.tenant) {
         Ok(id) => TenantId::from_uuid(id),
-        Err(_) => SeaDirectory::new(db.clone())
-            .tenant_by_slug(&args.tenant)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .with_context(|| format!("no tenant {:?}; start the server once (it creates `default`) or seed", args.tenant))?
-            .id,
+        Err(_) => {
+            SeaDirectory::new(db.clone())
+                .tenant_by_slug(&args.tenant)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .with_context(|| {
+                    format!(
+                        "no tenant {:?}; start the server once (it creates `default`) or seed",
+                        args.tenant
+                    )
+                })?
+                .id
+        }
     };
     let partner_id = match (&args.partner_id, role) {
         (Some(p), Role::Partner) => Some(PartnerId::parse(p).map_err(|e| anyhow::anyhow!("{e}"))?),
@@ -77,6 +88,10 @@ pub async fn run(db: &DatabaseConnection, args: TokenArgs) -> anyhow::Result<()>
         .issue(&principal, time::OffsetDateTime::now_utc(), None)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{token}");
-    eprintln!("role {} for tenant {tenant}, valid {} days", role.name(), args.ttl_days);
+    eprintln!(
+        "role {} for tenant {tenant}, valid {} days",
+        role.name(),
+        args.ttl_days
+    );
     Ok(())
 }
