@@ -9,5 +9,6 @@ mod ingestion;
 mod migrations;
 mod money;
 mod payouts;
+mod races;
 mod reads;
 mod refunds;

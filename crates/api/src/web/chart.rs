@@ -70,7 +70,7 @@ pub fn bars(data: &[Bar], currency: &str) -> Markup {
             @for t in &ticks {
                 @let y = TOP + plot_h - scale(*t, max, plot_h);
                 line class="grid" x1=(LEFT) x2=(WIDTH - 8) y1=(y) y2=(y) {}
-                text class="axis" x=(LEFT - 6) y=(y + 4) text-anchor="end" { (t.normalize().to_string()) }
+                text class="axis" x=(LEFT - 6) y=(y + 4) text-anchor="end" { (crate::web::format::grouped(&t.normalize().to_string())) }
             }
             @for (i, b) in data.iter().enumerate() {
                 @let x = LEFT + i64::try_from(i).unwrap_or(0) * slot + slot / 2 - bar;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::routes::portal::{csv_response, export};
 use crate::state::AppState;
-use crate::web::format::{date, money, rate};
+use crate::web::format::{date, money, plural, rate};
 use crate::web::layout::{Nav, badge, page};
 use crate::web::session::{PageError, Session};
 use crate::web::{html_response, page_partner, partner_picker};
@@ -109,7 +109,7 @@ pub async fn show(
             button type="submit" { "Filter" }
             a class="button secondary" href=(link(&q, partner, 1, "/app/commissions.csv")) { "Download CSV" }
         }
-        p { (found.total) " commissions" }
+        p { (plural(found.total, "commission", "commissions")) }
         @if found.items.is_empty() {
             div class="empty" { p { "No commissions match. Clear the filters, or choose another partner or period." } }
         } @else {

@@ -4,6 +4,35 @@
 use revshare_domain::value::Money;
 use time::OffsetDateTime;
 
+/// `1,234,567.5` for `1234567.5`.
+pub fn grouped(plain: &str) -> String {
+    let (sign, digits) = plain.strip_prefix('-').map_or(("", plain), |d| ("-", d));
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// `1 commission`, `3 commissions`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// `12,500.50 USD`, `-5.00 USD`, `100 JPY`.
 pub fn money(m: &Money) -> String {
     amount(&m.to_plain_string(), m.currency().code())
@@ -11,21 +40,7 @@ pub fn money(m: &Money) -> String {
 
 /// Groups the integer digits of a plain decimal string and appends the currency.
 pub fn amount(plain: &str, currency: &str) -> String {
-    let (sign, digits) = plain.strip_prefix('-').map_or(("", plain), |d| ("-", d));
-    let (int, frac) = digits
-        .split_once('.')
-        .map_or((digits, None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f} {currency}"),
-        None => format!("{sign}{grouped} {currency}"),
-    }
+    format!("{} {currency}", grouped(plain))
 }
 
 /// `2026-03-01`.

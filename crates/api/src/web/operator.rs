@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::dto::InstantParam;
 use crate::state::AppState;
-use crate::web::format::{date, money};
+use crate::web::format::{date, money, plural};
 use crate::web::layout::{Nav, badge, page};
 use crate::web::session::{PageError, StaffSession};
 use crate::web::{form, html_response};
@@ -48,6 +48,28 @@ fn back(path: &str, key: &str, text: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("{path}?{key}={enc}")))
         .finish()
+}
+
+/// Partner numbers by id, for tables that list several partners.
+async fn partner_names(
+    state: &AppState,
+    tenant: revshare_domain::value::TenantId,
+) -> Result<std::collections::HashMap<revshare_domain::value::PartnerId, String>, PageError> {
+    let page = PageRequest {
+        limit: 500,
+        offset: 0,
+    };
+    let list = state
+        .engine
+        .ledger()
+        .list_partners(tenant, page)
+        .await
+        .map_err(revshare_domain::DomainError::from)?;
+    Ok(list
+        .items
+        .into_iter()
+        .map(|p| (p.id, format!("{} {}", p.partner_number, p.name)))
+        .collect())
 }
 
 fn require_operator(s: &StaffSession) -> Result<(), PageError> {
@@ -130,6 +152,7 @@ pub async fn approvals(
             },
         )
         .await?;
+    let names = partner_names(&state, tenant).await?;
     let content = html! {
         (notices(&n))
         @if pending.items.is_empty() {
@@ -143,7 +166,7 @@ pub async fn approvals(
                     tbody { @for e in &pending.items { tr {
                         td { input type="checkbox" name="ids" value=(e.id.to_string()) id=(format!("c-{}", e.id)) aria-label=(format!("Select commission {}", e.id)); }
                         td { label for=(format!("c-{}", e.id)) { (date(e.event_date)) } }
-                        td { (e.partner_id.to_string().chars().take(8).collect::<String>()) }
+                        td { (names.get(&e.partner_id).cloned().unwrap_or_default()) }
                         td { (e.invoice_number.clone().unwrap_or_default()) }
                         td class="num" { (money(&e.amount)) }
                         td { (e.hold_until.map(date).unwrap_or_default()) }
@@ -187,12 +210,27 @@ pub async fn decide(
         return Ok(back(path, "error", "Select at least one commission."));
     }
     let tenant = s.0.principal.tenant;
+    let reason = form::first(&f, "reason").unwrap_or("").trim();
+    if form::first(&f, "action") == Some("approve") && !reason.is_empty() {
+        // Enter in the reason field submits the form's first button (approve): never approve
+        // what the operator meant to reject.
+        return Ok(back(
+            path,
+            "error",
+            "A rejection reason was typed: press Reject selected to reject, or clear the reason to approve.",
+        ));
+    }
     let result = match form::first(&f, "action") {
         Some("approve") => state
             .engine
             .approve(tenant, &s.0.actor(), &ids)
             .await
-            .map(|d| format!("Approved {} commissions.", d.len())),
+            .map(|d| {
+                format!(
+                    "Approved {}.",
+                    plural(d.len() as u64, "commission", "commissions")
+                )
+            }),
         Some("reject") => state
             .engine
             .reject(
@@ -202,7 +240,12 @@ pub async fn decide(
                 form::first(&f, "reason").unwrap_or(""),
             )
             .await
-            .map(|d| format!("Rejected {} commissions.", d.len())),
+            .map(|d| {
+                format!(
+                    "Rejected {}.",
+                    plural(d.len() as u64, "commission", "commissions")
+                )
+            }),
         _ => return Ok(back(path, "error", "Unknown action.")),
     };
     Ok(match result {
@@ -234,6 +277,7 @@ pub async fn payouts(
             },
         )
         .await?;
+    let names = partner_names(&state, tenant).await?;
     let today = state.engine.now().date();
     let csrf = s.0.csrf();
     let content = html! {
@@ -253,26 +297,44 @@ pub async fn payouts(
                 thead { tr { th scope="col" { "Created" } th scope="col" { "Partner" } th scope="col" { "Status" } th scope="col" class="num" { "Amount" } th scope="col" class="num" { "Count" } th scope="col" { "Next step" } } }
                 tbody { @for p in &list.items { tr {
                     td { a href=(format!("/app/payouts/{}", p.id)) { (date(p.created_at)) } }
-                    td { (p.partner_id.to_string().chars().take(8).collect::<String>()) }
+                    td { (names.get(&p.partner_id).cloned().unwrap_or_default()) }
                     td { (badge(p.status.name())) }
                     td class="num" { (money(&p.total)) }
                     td class="num" { (p.commission_count) }
                     td {
                         @if p.status.is_unfinished() {
-                            form class="inline" method="post" action=(format!("/app/operator/payouts/{}/move", p.id)) {
-                                input type="hidden" name="csrf" value=(csrf);
-                                @match p.status {
-                                    PayoutStatus::Pending => { button type="submit" name="status" value="ready" { "Mark ready" } }
-                                    PayoutStatus::Ready => { button type="submit" name="status" value="processing" { "Mark processing" } }
-                                    _ => {
-                                        label { "Reference or reason" input type="text" name="text" maxlength="255" aria-label="Payment reference or failure reason"; }
-                                        button type="submit" name="status" value="completed" { "Complete" }
-                                        button type="submit" name="status" value="failed" class="danger" { "Failed" }
+                            // One form per action, so Enter in a text field submits that field's action.
+                            @let action = format!("/app/operator/payouts/{}/move", p.id);
+                            @match p.status {
+                                PayoutStatus::Pending | PayoutStatus::Ready => {
+                                    form class="inline" method="post" action=(action) {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        @if p.status == PayoutStatus::Pending {
+                                            button type="submit" name="status" value="ready" { "Mark ready" }
+                                        } @else {
+                                            button type="submit" name="status" value="processing" { "Mark processing" }
+                                        }
+                                    }
+                                    form class="inline" method="post" action=(action) {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        input type="hidden" name="status" value="cancelled";
+                                        input type="text" name="text" placeholder="reason to cancel" maxlength="255" aria-label="Reason to cancel" required;
+                                        button type="submit" class="secondary" { "Cancel" }
                                     }
                                 }
-                                @if matches!(p.status, PayoutStatus::Pending | PayoutStatus::Ready) {
-                                    input type="text" name="text" placeholder="reason to cancel" maxlength="255" aria-label="Reason to cancel";
-                                    button type="submit" name="status" value="cancelled" class="secondary" { "Cancel" }
+                                _ => {
+                                    form class="inline" method="post" action=(action) {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        input type="hidden" name="status" value="completed";
+                                        input type="text" name="text" placeholder="payment reference" maxlength="255" aria-label="Payment reference" required;
+                                        button type="submit" { "Complete" }
+                                    }
+                                    form class="inline" method="post" action=(action) {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        input type="hidden" name="status" value="failed";
+                                        input type="text" name="text" placeholder="reason it failed" maxlength="255" aria-label="Reason it failed" required;
+                                        button type="submit" class="danger" { "Failed" }
+                                    }
                                 }
                             }
                         }

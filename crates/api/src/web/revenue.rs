@@ -66,6 +66,17 @@ pub fn period_of(
     Ok(Period::new(start, end)?)
 }
 
+/// First instants of the months a period touches (at most 120).
+fn months_of(period: Period) -> Vec<OffsetDateTime> {
+    let mut out = Vec::new();
+    let mut m = start_of_month(period.start);
+    while m < period.end && out.len() < 120 {
+        out.push(m);
+        m = revshare_domain::value::add_months(m, 1);
+    }
+    out
+}
+
 fn query_with(q: &RevenueQuery, preset: &str) -> String {
     match q.partner_id {
         Some(p) => format!("?preset={preset}&partner_id={p}"),
@@ -104,12 +115,11 @@ pub async fn show(
         Some(p) => {
             let metrics = state.engine.metrics(tenant, p, period).await?;
             // The chart covers whole months from the period's first month.
-            let chart_period =
-                Period::new(start_of_month(period.start), period.end.max(period.start))?;
             let series = state
                 .engine
-                .series(tenant, p, chart_period, Granularity::Month)
+                .series(tenant, p, period, Granularity::Month)
                 .await?;
+            let months = months_of(period);
             html! {
                 @if metrics.currencies.is_empty() {
                     (empty_state(s.is_staff()))
@@ -121,7 +131,7 @@ pub async fn show(
                             div class="card" data-metric="total_commissions" {
                                 div class="label" { "Total commissions" }
                                 div class="value" { (money(&c.total_commissions)) }
-                                div class="sub" { (c.total_commission_count) " commissions in the period" }
+                                div class="sub" { (crate::web::format::plural(c.total_commission_count, "commission", "commissions")) " in the period" }
                             }
                             div class="card" data-metric="total_payouts" {
                                 div class="label" { "Total payouts" }
@@ -139,10 +149,14 @@ pub async fn show(
                                 div class="sub" { "waiting for the hold period" }
                             }
                         }
-                        @let data: Vec<Bar> = series.iter().filter(|pt| pt.currency == c.currency).map(|pt| Bar {
-                            label: format!("{}-{:02}", pt.bucket_start.year(), u8::from(pt.bucket_start.month())),
-                            commissions: pt.commissions.amount(),
-                            payouts: pt.payouts.amount(),
+                        // Every month of the period gets a bar, empty months included.
+                        @let data: Vec<Bar> = months.iter().map(|m| {
+                            let pt = series.iter().find(|pt| pt.currency == c.currency && start_of_month(pt.bucket_start) == *m);
+                            Bar {
+                                label: format!("{}-{:02}", m.year(), u8::from(m.month())),
+                                commissions: pt.map_or(rust_decimal::Decimal::ZERO, |pt| pt.commissions.amount()),
+                                payouts: pt.map_or(rust_decimal::Decimal::ZERO, |pt| pt.payouts.amount()),
+                            }
                         }).collect();
                         @if !data.is_empty() {
                             h2 { "Per month" }
@@ -162,12 +176,12 @@ pub async fn show(
         }
         form class="filters" method="get" action="/app/revenue" {
             input type="hidden" name="preset" value="custom";
-            @if let Some(p) = partner { input type="hidden" name="partner_id" value=(p.to_string()); }
+            @if let (true, Some(p)) = (s.is_staff(), partner) { input type="hidden" name="partner_id" value=(p.to_string()); }
             label { "From" input type="date" name="from" value=(period.start.date().to_string()); }
             label { "To" input type="date" name="to" value=(crate::web::format::date(period.end - Duration::seconds(1))); }
             button type="submit" { "Apply" }
         }
-        p class="sub" { "Period: " (period.start.date()) " to " (period.end.date()) " (UTC). Pending and on-hold amounts are as of now." }
+        p class="sub" { "Period: " (period.start.date()) " to " (crate::web::format::date(period.end - Duration::microseconds(1))) " inclusive (UTC). Pending and on-hold amounts are as of now." }
         (body)
     };
     Ok(html_response(page("Revenue", &s, Nav::Revenue, content)))
