@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::routes::portal::{csv_response, export};
 use crate::state::AppState;
+use crate::web::form;
 use crate::web::format::{date, money, plural, rate};
 use crate::web::layout::{Nav, badge, page};
 use crate::web::session::{PageError, Session};
@@ -48,20 +49,10 @@ fn filter(partner: PartnerId, q: &CommissionsQuery) -> Result<CommissionFilter, 
 fn link(q: &CommissionsQuery, partner: PartnerId, page: u64, path: &str) -> String {
     let mut url = format!("{path}?page={page}&partner_id={partner}");
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
-        url.push_str(&format!("&status={s}"));
+        url.push_str(&format!("&status={}", form::encode(s)));
     }
     if let Some(t) = q.q.as_deref().filter(|s| !s.is_empty()) {
-        let enc: String = t
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        url.push_str(&format!("&q={enc}"));
+        url.push_str(&format!("&q={}", form::encode(t)));
     }
     url
 }

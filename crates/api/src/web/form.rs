@@ -33,6 +33,19 @@ pub fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// Percent-encodes a query value (everything but `A–Z a–z 0–9 - _ .`).
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -72,5 +85,7 @@ mod tests {
         assert_eq!(first(&p, "x"), Some("%zz"));
         assert_eq!(first(&p, "y"), Some("%4"));
         assert_eq!(first(&p, "missing"), None);
+        assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(decode(&encode("a b&c=d/é")), "a b&c=d/é");
     }
 }

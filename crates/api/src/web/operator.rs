@@ -35,18 +35,11 @@ fn notices(n: &Notice) -> maud::Markup {
 }
 
 fn back(path: &str, key: &str, text: &str) -> HttpResponse {
-    let enc: String = text
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("{path}?{key}={enc}")))
+        .insert_header((
+            header::LOCATION,
+            format!("{path}?{key}={}", form::encode(text)),
+        ))
         .finish()
 }
 
