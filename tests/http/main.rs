@@ -2,6 +2,7 @@
 //! SQLite always and on PostgreSQL when `TEST_DATABASE_URL` is set. It covers every endpoint's
 //! happy path, the authorisation matrix, refused input, idempotency keys and the route table.
 
+mod audit;
 mod authz;
 mod catalogue;
 mod happy;

@@ -172,15 +172,23 @@ impl TokenKeys {
         v.leeway = LEEWAY_SECONDS;
         v.validate_exp = true;
         v.validate_nbf = true;
-        v.set_required_spec_claims(&["exp", "nbf", "sub"]);
+        // A configured issuer or audience must be present, not merely right when present.
+        let mut required = vec!["exp", "nbf", "sub"];
         match &self.issuer {
-            Some(i) => v.set_issuer(&[i]),
+            Some(i) => {
+                v.set_issuer(&[i]);
+                required.push("iss");
+            }
             None => v.iss = None,
         }
         match &self.audience {
-            Some(a) => v.set_audience(&[a]),
+            Some(a) => {
+                v.set_audience(&[a]);
+                required.push("aud");
+            }
             None => v.validate_aud = false,
         }
+        v.set_required_spec_claims(&required);
         let data = decode::<Claims>(token, &self.decoding, &v).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
@@ -244,6 +252,56 @@ mod tests {
             .issue(&operator(), now + time::Duration::hours(2), None)
             .unwrap();
         assert!(keys.verify(&future).is_err(), "nbf in the future");
+    }
+
+    #[test]
+    fn issuer_audience_and_skew_are_checked() {
+        let now = OffsetDateTime::now_utc();
+        let strict = TokenKeys::hs256(&[7u8; 32], 60)
+            .unwrap()
+            .with_issuer(Some("https://id.example".into()))
+            .with_audience(Some("revshare".into()));
+        let ok = strict.issue(&operator(), now, None).unwrap();
+        assert!(strict.verify(&ok).is_ok());
+        // Same key, no or other issuer/audience: refused.
+        let bare = TokenKeys::hs256(&[7u8; 32], 60).unwrap();
+        assert!(
+            strict
+                .verify(&bare.issue(&operator(), now, None).unwrap())
+                .is_err()
+        );
+        let other_aud = TokenKeys::hs256(&[7u8; 32], 60)
+            .unwrap()
+            .with_issuer(Some("https://id.example".into()))
+            .with_audience(Some("someone-else".into()));
+        assert!(
+            strict
+                .verify(&other_aud.issue(&operator(), now, None).unwrap())
+                .is_err()
+        );
+        // Clock skew: 20 s ahead is tolerated, 2 minutes ahead is not yet valid.
+        assert!(
+            bare.verify(
+                &bare
+                    .issue(&operator(), now + time::Duration::seconds(20), None)
+                    .unwrap()
+            )
+            .is_ok()
+        );
+        assert!(
+            bare.verify(
+                &bare
+                    .issue(&operator(), now + time::Duration::minutes(2), None)
+                    .unwrap()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn key_material_is_never_printed() {
+        let keys = TokenKeys::hs256(b"super-secret-value-super-secret-value", 60).unwrap();
+        assert!(!format!("{keys:?}").contains("super-secret"));
     }
 
     #[test]
