@@ -4,26 +4,34 @@
 use revshare_domain::StoreError;
 use sea_orm::{DbErr, SqlErr};
 
+/// True when the driver error means the database cannot be reached right now: an I/O
+/// failure, an exhausted or closed pool, or a PostgreSQL connection-class (`08…`) or
+/// shutdown (`57P01`–`57P03`) SQLSTATE.
+fn is_unavailable(e: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let sqlx_err = match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Query(RuntimeErr::SqlxError(x)) | DbErr::Exec(RuntimeErr::SqlxError(x)) => x,
+        _ => return false,
+    };
+    match &**sqlx_err {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
 /// Maps a SeaORM error to the domain's store error.
 pub(crate) fn store_err(e: DbErr) -> StoreError {
     if let Some(SqlErr::UniqueConstraintViolation(msg)) = e.sql_err() {
         return StoreError::Conflict(msg);
     }
-    match e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => StoreError::Unavailable(e.to_string()),
-        other => {
-            let text = other.to_string();
-            // The pool surfaces a dropped server as an I/O error inside a query error.
-            if text.contains("Connection refused")
-                || text.contains("connection closed")
-                || text.contains("PoolTimedOut")
-            {
-                StoreError::Unavailable(text)
-            } else {
-                StoreError::Internal(text)
-            }
-        }
+    if is_unavailable(&e) {
+        return StoreError::Unavailable(e.to_string());
     }
+    StoreError::Internal(e.to_string())
 }
 
 /// `?` on SeaORM results inside the adapters.
