@@ -246,3 +246,48 @@ async fn unknown_routes_and_methods_answer_problems(app: &TestApp) {
         revshare_tests::http::assert_problem_shape(&r);
     }
 }
+
+http!(
+    a_documented_path_asked_with_another_method_answers_405_with_allow,
+    |app| {
+        let w = app.seed().await;
+        let op = app.operator_token();
+        let partner = format!("/api/v1/partners/{}", w.a.id);
+        for (method, path, allow) in [
+            (Method::PUT, "/api/v1/partners", "GET, POST"),
+            (Method::DELETE, "/api/v1/commissions", "GET"),
+            (Method::PATCH, "/api/v1/payouts/run", "POST"),
+            // Fixed paths are not the `{id}` beside them.
+            (Method::GET, "/api/v1/payouts/run", "POST"),
+            (Method::PUT, "/api/v1/rules/simulate", "POST"),
+            (
+                Method::POST,
+                "/api/v1/partners/revenue/commissions/export.csv",
+                "GET",
+            ),
+            (Method::PUT, partner.as_str(), "GET, DELETE, PATCH"),
+            (Method::POST, "/healthz", "GET"),
+        ] {
+            let r = app
+                .call(
+                    method.clone(),
+                    path,
+                    Some(&op),
+                    Some(&serde_json::json!({})),
+                )
+                .await;
+            let p = r.problem(405);
+            assert_eq!(
+                p["type"], "urn:revshare:problem:method-not-allowed",
+                "{method} {path}"
+            );
+            assert_eq!(r.header("allow"), Some(allow), "{method} {path}: Allow");
+        }
+        // A malformed id is still nothing (404), and an unknown path is no route (404).
+        app.get("/api/v1/payouts/zzz", Some(&op)).await.problem(404);
+        assert!(is_no_such_route(&app.get("/api/v1/nope", Some(&op)).await));
+        assert!(is_no_such_route(
+            &app.call(Method::PUT, "/api/v1/nope", Some(&op), None).await
+        ));
+    }
+);

@@ -895,3 +895,286 @@ async fn bad_queries_and_paths_are_problems(app: &TestApp, w: &World) {
         r.problem(404);
     }
 }
+
+http!(
+    out_of_range_instants_overlong_amounts_and_extreme_pages_are_problems,
+    |app| {
+        let w = app.seed().await;
+        let before = ledger_rows(app).await;
+        let (op, billing) = (app.operator_token(), app.billing_token());
+        let (op, billing) = (op.as_str(), billing.as_str());
+        let (a, customer) = (w.a.id, w.a.customer.clone());
+        // 30 decimals: a Decimal holds 28, so a lenient parser would round this to 1.00.
+        let thirty = "1.000000000000000000000000000001";
+        // Valid RFC 3339 whose UTC form is past 9999-12-31 (once a panic in the parser).
+        let beyond = "9999-12-31T23:59:59-23:59";
+        let pay = |amount: &str, currency: &str, paid_at: &str| {
+            let mut p = payment("pay-hostile", &customer, amount, paid_at);
+            p["currency"] = json!(currency);
+            p
+        };
+        let rule = |extra: Value| {
+            let mut r = json!({"name": "r", "terms": {"model": "revenue_share", "rate": "0.1"}, "effective_from": "2026-01-01"});
+            for (k, v) in extra.as_object().unwrap() {
+                r[k] = v.clone();
+            }
+            r
+        };
+        // (path, token, body, the field named in `errors`, or "" for any 422)
+        let cases: Vec<(String, &str, Value, &str)> = vec![
+            (
+                "/api/v1/ingest/payments".into(),
+                billing,
+                pay(thirty, "USD", "2026-03-01"),
+                "",
+            ),
+            (
+                "/api/v1/ingest/payments".into(),
+                billing,
+                pay("0.000000000000000000000000000001", "USD", "2026-03-01"),
+                "",
+            ),
+            (
+                "/api/v1/ingest/payments".into(),
+                billing,
+                pay("1.00", "USD", beyond),
+                "",
+            ),
+            (
+                "/api/v1/ingest/payments".into(),
+                billing,
+                pay("1.00", "USD", "0001-01-01"),
+                "paid_at",
+            ),
+            (
+                "/api/v1/ingest/payments".into(),
+                billing,
+                pay("1.00", "USD", "9999-12-31"),
+                "paid_at",
+            ),
+            (
+                "/api/v1/ingest/payments".into(),
+                billing,
+                pay("1.00", "XXX", "2026-03-01"),
+                "currency",
+            ),
+            (
+                "/api/v1/ingest/payments".into(),
+                billing,
+                pay("1.00", "ABC", "2026-03-01"),
+                "currency",
+            ),
+            (
+                "/api/v1/ingest/payments/batch".into(),
+                billing,
+                json!({"payments": [pay("1.00", "USD", beyond)]}),
+                "",
+            ),
+            (
+                "/api/v1/ingest/refunds".into(),
+                billing,
+                json!({"refund_id": "r-hostile", "payment_id": w.a.payments[0], "amount": thirty, "refunded_at": "2026-03-02"}),
+                "",
+            ),
+            (
+                "/api/v1/ingest/refunds".into(),
+                billing,
+                json!({"refund_id": "r-hostile", "payment_id": w.a.payments[0], "amount": "1.00", "refunded_at": "0001-01-01T00:00:00Z"}),
+                "refunded_at",
+            ),
+            (
+                "/api/v1/ingest/refunds".into(),
+                billing,
+                json!({"refund_id": "r-hostile", "payment_id": w.a.payments[0], "amount": "1.00", "refunded_at": beyond}),
+                "",
+            ),
+            (
+                "/api/v1/rules/simulate".into(),
+                op,
+                pay(thirty, "USD", beyond),
+                "",
+            ),
+            (
+                "/api/v1/commissions/adjustments".into(),
+                op,
+                json!({"partner_id": a, "amount": thirty, "currency": "USD", "note": "n"}),
+                "",
+            ),
+            (
+                "/api/v1/commissions/adjustments".into(),
+                op,
+                json!({"partner_id": a, "amount": "1.00", "currency": "QQQ", "note": "n"}),
+                "currency",
+            ),
+            (
+                "/api/v1/partners".into(),
+                op,
+                json!({"partner_number": "P-H1", "name": "n", "minimum_payouts": {"USD": thirty}}),
+                "minimum_payouts",
+            ),
+            (
+                "/api/v1/partners".into(),
+                op,
+                json!({"partner_number": "P-H2", "name": "n", "minimum_payouts": {"ABC": "1.00"}}),
+                "minimum_payouts",
+            ),
+            (
+                "/api/v1/partners".into(),
+                op,
+                json!({"partner_number": "P-H3", "name": "n", "default_terms": {"model": "flat_fee", "fee": thirty, "currency": "USD"}}),
+                "fee",
+            ),
+            (
+                format!("/api/v1/partners/{a}/rules"),
+                op,
+                rule(json!({"monthly_cap": thirty, "monthly_cap_currency": "USD"})),
+                "monthly_cap",
+            ),
+            (
+                format!("/api/v1/partners/{a}/rules"),
+                op,
+                rule(json!({"effective_from": beyond})),
+                "",
+            ),
+            (
+                format!("/api/v1/partners/{a}/rules"),
+                op,
+                rule(json!({"priority": 2_147_483_648_i64})),
+                "",
+            ),
+            (
+                format!("/api/v1/partners/{a}/rules"),
+                op,
+                rule(json!({"max_duration_months": -1})),
+                "",
+            ),
+            (
+                format!("/api/v1/partners/{a}/accounts"),
+                op,
+                json!({"customer_id": "c-hostile", "start_date": beyond}),
+                "",
+            ),
+            (
+                format!("/api/v1/accounts/{}/end", w.a.account),
+                op,
+                json!({"end_date": beyond}),
+                "",
+            ),
+            (
+                "/api/v1/payouts".into(),
+                op,
+                json!({"partner_id": a, "currency": "USD", "period_end": beyond}),
+                "",
+            ),
+            (
+                "/api/v1/payouts".into(),
+                op,
+                json!({"partner_id": a, "currency": "XYZ", "period_end": "2026-03-31"}),
+                "currency",
+            ),
+            (
+                "/api/v1/payouts/run".into(),
+                op,
+                json!({"period_end": beyond}),
+                "",
+            ),
+            // Year -1 (in UTC, or written so) has no RFC 3339 form to answer with.
+            (
+                "/api/v1/payouts/run".into(),
+                op,
+                json!({"period_end": "2026-03-31", "period_start": "0000-01-01T00:00:00+23:59"}),
+                "",
+            ),
+            (
+                "/api/v1/payouts".into(),
+                op,
+                json!({"partner_id": a, "currency": "USD", "period_end": "2026-03-31", "period_start": "-0001-01-01"}),
+                "",
+            ),
+            // Cut-offs are instants revshare accepts, at both ends.
+            (
+                "/api/v1/payouts".into(),
+                op,
+                json!({"partner_id": a, "currency": "USD", "period_end": "2026-03-31", "period_start": "0001-01-01"}),
+                "period_start",
+            ),
+            (
+                "/api/v1/payouts/run".into(),
+                op,
+                json!({"period_end": "9999-12-31"}),
+                "period_end",
+            ),
+        ];
+        for (path, token, body, field) in &cases {
+            let r = app.post(path, Some(token), body).await;
+            if field.is_empty() {
+                r.problem(422);
+            } else {
+                r.invalid(field);
+            }
+        }
+        // Deep nesting of objects, and inside a field, is refused before it can hurt a parser.
+        let deep_object = format!("{}1{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
+        let deep_field = format!(
+            "{{\"payment_id\": {}\"p\"{}}}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        for (what, body) in [
+            ("nested objects", deep_object),
+            ("nested field", deep_field),
+        ] {
+            let r = raw(
+                app,
+                Method::POST,
+                "/api/v1/ingest/payments",
+                Some(billing),
+                Some("application/json"),
+                body.into_bytes(),
+                what,
+            )
+            .await;
+            assert!(
+                r.status == 400 || r.status == 422,
+                "{what}: {} {}",
+                r.status,
+                r.body
+            );
+            assert_problem_shape(&r);
+        }
+        // Pages far out, negative or past i64, and instants past the calendar in queries.
+        let b = beyond;
+        let m = format!("/api/v1/partners/revenue/metrics?partner_id={a}");
+        let s = format!("/api/v1/partners/revenue/series?partner_id={a}");
+        let queries = [
+            "/api/v1/commissions?limit=9223372036854775807".to_owned(),
+            "/api/v1/commissions?limit=-9223372036854775808".to_owned(),
+            "/api/v1/commissions?limit=9223372036854775808".to_owned(),
+            "/api/v1/commissions?offset=10000001".to_owned(),
+            "/api/v1/commissions?offset=9223372036854775807".to_owned(),
+            "/api/v1/commissions?offset=-9223372036854775808".to_owned(),
+            "/api/v1/commissions?offset=99999999999999999999999".to_owned(),
+            "/api/v1/payouts?limit=1e3".to_owned(),
+            "/api/v1/audit-log?offset=1.5".to_owned(),
+            format!("/api/v1/commissions?from={b}"),
+            format!("/api/v1/commissions?to={b}"),
+            format!("/api/v1/partners/revenue/commissions?partner_id={a}&from={b}"),
+            format!("/api/v1/partners/revenue/commissions/export.csv?partner_id={a}&to={b}"),
+            format!("{m}&period_end={b}"),
+            format!("{m}&period_start={b}"),
+            format!("{s}&period_end={b}"),
+            format!("{m}&period_start=-0001-01-01"),
+            format!("/api/v1/partners/revenue/commissions?partner_id={a}&currency=XAU"),
+        ];
+        for q in &queries {
+            let r = app.get(q, Some(op)).await;
+            assert_eq!(r.status, 422, "{q}: {}", r.body);
+            assert_problem_shape(&r);
+        }
+        assert_eq!(
+            ledger_rows(app).await,
+            before,
+            "refused input wrote something"
+        );
+    }
+);

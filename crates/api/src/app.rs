@@ -44,13 +44,103 @@ fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     ApiError::invalid("query", err.to_string()).into()
 }
 
-fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
+fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    // `GET /payouts/run` is the run asked with the wrong method, not a payout named `run`.
+    if let Some(res) = req
+        .app_data::<web::Data<KnownRoutes>>()
+        .and_then(|r| r.refuse_method(req))
+    {
+        return actix_web::error::InternalError::from_response(err, res).into();
+    }
     // A malformed id names nothing that exists.
     ApiError::not_found("no such resource").into()
 }
 
-async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found("no such route"))
+/// The documented paths and their methods, to tell an unknown path (404) from a known one
+/// asked with a method it does not serve (405 with `Allow`).
+#[derive(Debug)]
+struct KnownRoutes(Vec<(Vec<Option<String>>, Vec<&'static str>)>);
+
+impl KnownRoutes {
+    fn from_doc(api: &utoipa::openapi::OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path
+                    .split('/')
+                    .map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_owned()))
+                    .collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, served)| served.then_some(m))
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        KnownRoutes(routes)
+    }
+
+    /// The methods served at `path`: those of the documented path it is exactly (`/payouts/run`
+    /// is not the payout `run`), else those of every template it matches.
+    fn methods(&self, path: &str) -> Vec<&'static str> {
+        let parts: Vec<&str> = path.split('/').collect();
+        let matching = |literal_only: bool| {
+            let mut out: Vec<&'static str> = Vec::new();
+            for (segments, methods) in &self.0 {
+                let matches = segments.len() == parts.len()
+                    && (!literal_only || segments.iter().all(Option::is_some))
+                    && segments.iter().zip(&parts).all(|(s, p)| match s {
+                        Some(literal) => literal == p,
+                        None => !p.is_empty(),
+                    });
+                if !matches {
+                    continue;
+                }
+                for m in methods {
+                    if !out.contains(m) {
+                        out.push(m);
+                    }
+                }
+            }
+            out
+        };
+        let exact = matching(true);
+        if exact.is_empty() {
+            matching(false)
+        } else {
+            exact
+        }
+    }
+
+    /// 405 with `Allow` when `req`'s path is served, but not with its method.
+    fn refuse_method(&self, req: &HttpRequest) -> Option<HttpResponse> {
+        let allowed = self.methods(req.path());
+        if allowed.is_empty() || allowed.contains(&req.method().as_str()) {
+            return None;
+        }
+        let mut res = actix_web::ResponseError::error_response(&ApiError::method_not_allowed());
+        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+            res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+        }
+        Some(res)
+    }
+}
+
+async fn not_found(
+    req: HttpRequest,
+    routes: Option<web::Data<KnownRoutes>>,
+) -> Result<HttpResponse, ApiError> {
+    routes
+        .and_then(|r| r.refuse_method(&req))
+        .ok_or_else(|| ApiError::not_found("no such route"))
 }
 
 /// The OpenAPI document and the services, registered once so the two never disagree.
@@ -126,7 +216,11 @@ pub fn app(
                 .service(reconciliation::report),
         )
         .split_for_parts();
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
+    let mut api = api;
+    crate::openapi::complete(&mut api);
+    let routes = web::Data::new(KnownRoutes::from_doc(&api));
+    app.app_data(routes)
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
         .route("/static/app.css", web::get().to(pages::stylesheet))
         .service(pages::login::root)
         .service(pages::login::show)

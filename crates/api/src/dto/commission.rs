@@ -24,8 +24,10 @@ pub struct CommissionDto {
     /// `pending`, `approved`, `paid` or `rejected`.
     pub status: String,
     /// Signed amount, with the currency's decimals.
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub amount: String,
     pub currency: String,
+    #[schema(format = DateTime)]
     pub event_date: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<String>,
@@ -39,10 +41,12 @@ pub struct CommissionDto {
     pub customer_id: Option<String>,
     /// The amount the rate applied to.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub base_amount: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub fee: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_id: Option<Uuid>,
@@ -51,19 +55,24 @@ pub struct CommissionDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original_event_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub hold_until: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub approved_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub paid_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub rejected_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

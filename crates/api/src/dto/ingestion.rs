@@ -32,7 +32,6 @@ pub struct PaymentIn {
     pub amount: AmountText,
     /// ISO 4217.
     pub currency: String,
-    #[schema(value_type = String)]
     pub paid_at: InstantParam,
     #[serde(default)]
     pub product_ids: Vec<String>,
@@ -103,7 +102,6 @@ pub struct RefundIn {
     pub amount: AmountText,
     /// Optional; must match the payment's.
     pub currency: Option<String>,
-    #[schema(value_type = String)]
     pub refunded_at: InstantParam,
 }
 
@@ -159,6 +157,7 @@ pub struct OutcomeDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub amount: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,

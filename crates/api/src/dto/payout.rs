@@ -20,22 +20,28 @@ pub struct PayoutDto {
     pub id: Uuid,
     pub partner_id: Uuid,
     /// Exact sum of its commissions.
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub total_amount: String,
     pub currency: String,
     pub commission_count: u32,
     /// `pending`, `ready`, `processing`, `completed`, `failed` or `cancelled`.
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub period_start: Option<String>,
+    #[schema(format = DateTime)]
     pub period_end: String,
     pub payment_method: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_reference: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub completed_at: Option<String>,
 }
 

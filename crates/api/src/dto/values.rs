@@ -12,9 +12,30 @@ use utoipa::{IntoParams, ToSchema};
 
 /// An instant in RFC 3339 (`2026-03-01T12:00:00Z`) or a bare date (`2026-03-01`, meaning
 /// 00:00 UTC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
-#[schema(value_type = String, example = "2026-03-01T00:00:00Z")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InstantParam(pub OffsetDateTime);
+
+impl utoipa::PartialSchema for InstantParam {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        use utoipa::openapi::schema::AnyOfBuilder;
+        use utoipa::openapi::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        let string = |format| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
+        AnyOfBuilder::new()
+            .item(string(KnownFormat::DateTime))
+            .item(string(KnownFormat::Date))
+            .description(Some(
+                "An RFC 3339 instant, or a YYYY-MM-DD date meaning 00:00 UTC.",
+            ))
+            .examples([serde_json::json!("2026-03-01T00:00:00Z")])
+            .into()
+    }
+}
+
+impl ToSchema for InstantParam {}
 
 impl InstantParam {
     /// Parses either form.
@@ -23,13 +44,21 @@ impl InstantParam {
         if t.len() > 64 {
             return Err("instant is too long".into());
         }
-        if let Ok(at) = OffsetDateTime::parse(t, &Rfc3339) {
-            return Ok(at.to_offset(time::UtcOffset::UTC));
-        }
-        let fmt = time::macros::format_description!("[year]-[month]-[day]");
-        Date::parse(t, &fmt)
-            .map(revshare_domain::value::midnight)
-            .map_err(|_| format!("{text:?} is not an RFC 3339 instant or a YYYY-MM-DD date"))
+        let at = match OffsetDateTime::parse(t, &Rfc3339) {
+            // `9999-12-31T23:00:00-05:00` is valid RFC 3339 but has no UTC form at all.
+            Ok(at) => at.checked_to_offset(time::UtcOffset::UTC),
+            Err(_) => {
+                let fmt = time::macros::format_description!("[year]-[month]-[day]");
+                let date = Date::parse(t, &fmt).map_err(|_| {
+                    format!("{text:?} is not an RFC 3339 instant or a YYYY-MM-DD date")
+                })?;
+                Some(revshare_domain::value::midnight(date))
+            }
+        };
+        // Every instant taken can be answered in RFC 3339 again: years 0000–9999 in UTC
+        // (`-0001-01-01` and `0000-01-01T00:00:00+01:00` cannot).
+        at.filter(|utc| (0..=9999).contains(&utc.year()))
+            .ok_or_else(|| format!("{text:?} is out of range"))
     }
 }
 
@@ -71,8 +100,9 @@ impl AmountText {
         if t.is_empty() || t.len() > 40 || t.contains(['e', 'E', '_']) || t.starts_with('+') {
             return Err(format!("{s:?} is not a decimal number"));
         }
-        t.parse::<Decimal>()
-            .map_err(|_| format!("{s:?} is not a decimal number"))
+        // Exact: `parse` would round digits past a Decimal's 28 places away, so an amount with
+        // 30 decimals would pass as a round one.
+        Decimal::from_str_exact(t).map_err(|_| format!("{s:?} is not an exact decimal number"))
     }
 }
 

@@ -20,12 +20,15 @@ pub struct AccountDto {
     pub id: Uuid,
     pub partner_id: Uuid,
     pub customer_id: String,
+    #[schema(format = DateTime)]
     pub start_date: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub end_date: Option<String>,
     /// Revenue-share rate overriding every rule, as a decimal string.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_rate: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -50,9 +53,7 @@ impl From<&PartnerAccount> for AccountDto {
 pub struct CreateAccount {
     pub customer_id: String,
     /// RFC 3339 or `YYYY-MM-DD` (00:00 UTC).
-    #[schema(value_type = String)]
     pub start_date: InstantParam,
-    #[schema(value_type = Option<String>)]
     pub end_date: Option<InstantParam>,
     pub custom_rate: Option<String>,
 }
@@ -63,7 +64,6 @@ pub struct CreateAccount {
 #[schema(example = json!({"end_date": "2026-06-30"}))]
 pub struct EndAccount {
     /// First instant no longer attributed.
-    #[schema(value_type = String)]
     pub end_date: InstantParam,
 }
 

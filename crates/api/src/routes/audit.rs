@@ -27,6 +27,7 @@ pub struct AuditEntryDto {
     /// State after, as stored.
     #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
+    #[schema(format = DateTime)]
     pub at: String,
 }
 

@@ -25,9 +25,7 @@ pub struct TenantCommissionQuery {
     pub partner_id: Option<Uuid>,
     pub event_type: Option<String>,
     pub currency: Option<String>,
-    #[param(value_type = Option<String>)]
     pub from: Option<InstantParam>,
-    #[param(value_type = Option<String>)]
     pub to: Option<InstantParam>,
     pub payout_id: Option<Uuid>,
     pub search: Option<String>,

@@ -38,7 +38,9 @@ pub struct PartnerDto {
     pub contact_email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_id: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -350,6 +352,7 @@ pub struct PartnerUserDto {
     pub name: String,
     /// `owner`, `admin`, `finance` or `account_manager`.
     pub role: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

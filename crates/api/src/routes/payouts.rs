@@ -26,10 +26,8 @@ pub struct BatchIn {
     pub partner_id: Uuid,
     pub currency: String,
     /// Inclusive lower cut-off on event dates.
-    #[schema(value_type = Option<String>)]
     pub period_start: Option<InstantParam>,
     /// Inclusive upper cut-off on event dates.
-    #[schema(value_type = String)]
     pub period_end: InstantParam,
     /// Default `bank_transfer`.
     pub payment_method: Option<String>,
@@ -43,6 +41,7 @@ pub struct RefusalDto {
     /// `nothing_to_pay`, `net_not_positive` or `below_minimum`.
     pub reason: String,
     /// Net of the commissions that would have been claimed.
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub net: String,
 }
 
@@ -150,9 +149,7 @@ pub async fn batch(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"period_end": "2026-03-31T23:59:59Z"}))]
 pub struct RunIn {
-    #[schema(value_type = Option<String>)]
     pub period_start: Option<InstantParam>,
-    #[schema(value_type = String)]
     pub period_end: InstantParam,
     pub payment_method: Option<String>,
 }

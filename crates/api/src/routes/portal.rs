@@ -23,10 +23,8 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct MetricsQuery {
     /// Start of the period (default: midnight UTC on the 1st of this month).
-    #[param(value_type = Option<String>)]
     pub period_start: Option<InstantParam>,
     /// End of the period, exclusive (default: now).
-    #[param(value_type = Option<String>)]
     pub period_end: Option<InstantParam>,
     /// Required for operators and auditors; partner users may omit it.
     pub partner_id: Option<Uuid>,
@@ -39,13 +37,17 @@ pub struct MetricsQuery {
 pub struct CurrencyMetricsDto {
     pub currency: String,
     /// Approved and paid commissions dated in the period.
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub total_commissions: String,
     pub total_commission_count: u64,
     /// Completed payouts in the period.
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub total_payouts: String,
     /// Approved, not yet paid (claimed by an unfinished payout or not), as of now.
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub pending_amount: String,
     /// Held commissions, as of now.
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub on_hold_amount: String,
 }
 
@@ -59,7 +61,9 @@ pub struct CurrencyMetricsDto {
 }))]
 pub struct MetricsDto {
     pub partner_id: Uuid,
+    #[schema(format = DateTime)]
     pub period_start: String,
+    #[schema(format = DateTime)]
     pub period_end: String,
     /// One entry per currency, by code.
     pub currencies: Vec<CurrencyMetricsDto>,
@@ -68,10 +72,13 @@ pub struct MetricsDto {
 /// One bucket of the series.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SeriesPointDto {
+    #[schema(format = DateTime)]
     pub bucket_start: String,
     pub currency: String,
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub commissions: String,
     pub commission_count: u64,
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub payouts: String,
 }
 
@@ -86,10 +93,8 @@ pub struct CommissionQuery {
     /// ISO 4217 code.
     pub currency: Option<String>,
     /// Events dated at or after.
-    #[param(value_type = Option<String>)]
     pub from: Option<InstantParam>,
     /// Events dated before.
-    #[param(value_type = Option<String>)]
     pub to: Option<InstantParam>,
     /// Invoice id, invoice number or customer id.
     pub search: Option<String>,
@@ -357,6 +362,7 @@ pub(crate) fn csv_response(name: &str, body: String) -> HttpResponse {
     responses(
         (status = 200, content_type = "text/csv", body = String),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -14,6 +14,7 @@ use crate::state::AppState;
 #[schema(example = json!({"clean": true, "checked_at": "2026-04-02T10:00:00Z", "payouts_checked": 12, "events_checked": 4810, "breaches": []}))]
 pub struct ReconciliationDto {
     pub clean: bool,
+    #[schema(format = DateTime)]
     pub checked_at: String,
     pub payouts_checked: u64,
     pub events_checked: u64,

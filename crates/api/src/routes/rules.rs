@@ -26,18 +26,23 @@ pub struct RuleDto {
     pub terms: TermsDto,
     pub product_ids: Vec<String>,
     pub customer_ids: Vec<String>,
+    #[schema(format = DateTime)]
     pub effective_from: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub effective_to: Option<String>,
     pub priority: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_duration_months: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub monthly_cap: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monthly_cap_currency: Option<String>,
     pub active: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -78,9 +83,7 @@ pub struct RuleIn {
     pub product_ids: Vec<String>,
     #[serde(default)]
     pub customer_ids: Vec<String>,
-    #[schema(value_type = String)]
     pub effective_from: InstantParam,
-    #[schema(value_type = Option<String>)]
     pub effective_to: Option<InstantParam>,
     #[serde(default)]
     pub priority: i32,
@@ -305,14 +308,17 @@ pub struct SimulationDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub amount: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub base_amount: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub fee: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terms_source: Option<String>,

@@ -53,18 +53,14 @@ fn decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or(())
-                {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
+            // `%` and exactly two hex digits (`%+1` stays as written).
+            b'%' if i + 2 < bytes.len()
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit() =>
+            {
+                let digit = |b: u8| char::from(b).to_digit(16).map_or(0, |d| d as u8);
+                out.push(digit(bytes[i + 1]) * 16 + digit(bytes[i + 2]));
+                i += 2;
             }
             b => out.push(b),
         }
@@ -79,11 +75,12 @@ mod tests {
 
     #[test]
     fn repeated_keys_and_escapes() {
-        let p = pairs("ids=a&ids=b&reason=dup+invoice%21&x=%zz&y=%4");
+        let p = pairs("ids=a&ids=b&reason=dup+invoice%21&x=%zz&y=%4&z=%+1");
         assert_eq!(all(&p, "ids"), vec!["a", "b"]);
         assert_eq!(first(&p, "reason"), Some("dup invoice!"));
         assert_eq!(first(&p, "x"), Some("%zz"));
         assert_eq!(first(&p, "y"), Some("%4"));
+        assert_eq!(first(&p, "z"), Some("% 1"));
         assert_eq!(first(&p, "missing"), None);
         assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
         assert_eq!(decode(&encode("a b&c=d/é")), "a b&c=d/é");

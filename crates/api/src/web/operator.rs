@@ -357,7 +357,11 @@ pub async fn run(
     s.0.check_form(&req, form::first(&f, "csrf").unwrap_or(""))?;
     let path = "/app/operator/payouts";
     let cutoff = match InstantParam::parse(form::first(&f, "cutoff").unwrap_or("")) {
-        Ok(d) => d + Duration::days(1) - Duration::microseconds(1),
+        // The whole cut-off day; the day after 9999-12-31 does not exist.
+        Ok(d) => match d.checked_add(Duration::days(1) - Duration::microseconds(1)) {
+            Some(end) => end,
+            None => return Ok(back(path, "error", "the cut-off date is out of range")),
+        },
         Err(m) => return Ok(back(path, "error", &m)),
     };
     let method = form::first(&f, "payment_method")

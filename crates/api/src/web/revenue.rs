@@ -59,7 +59,11 @@ pub fn period_of(
                 InstantParam::parse(t)
                     .map_err(|m| revshare_domain::ValidationError::new(field, m).into())
             };
-            (parse(from, "from")?, parse(to, "to")? + Duration::days(1))
+            // `to` is inclusive; the day after 9999-12-31 does not exist.
+            let end = parse(to, "to")?
+                .checked_add(Duration::days(1))
+                .ok_or_else(|| revshare_domain::ValidationError::new("to", "is out of range"))?;
+            (parse(from, "from")?, end)
         }
         _ => (this_month, now),
     };

@@ -82,6 +82,9 @@ impl Engine {
             );
         }
         crate::value::check_instant("period_end", req.period_end)?;
+        if let Some(start) = req.period_start {
+            crate::value::check_instant("period_start", start)?;
+        }
         let method = required_text("payment_method", &req.payment_method, MAX_REFERENCE_LEN)?;
         let mut tx = self.ledger.begin().await?;
         let partner = tx
@@ -169,6 +172,10 @@ impl Engine {
         period_end: OffsetDateTime,
         payment_method: &str,
     ) -> Result<PayoutRunReport, DomainError> {
+        if let Some(start) = period_start {
+            crate::value::check_instant("period_start", start)?;
+        }
+        crate::value::check_instant("period_end", period_end)?;
         let targets = {
             let mut tx = self.ledger.begin().await?;
             tx.payable_partners(tenant, period_start, period_end)

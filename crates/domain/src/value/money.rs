@@ -33,7 +33,9 @@ impl Money {
                 format!("{text:?} is not a decimal amount"),
             ));
         }
-        let d: Decimal = t.parse().map_err(|_| {
+        // Exact: `parse` would round digits past a Decimal's 28 places away
+        // ("1.000…0001" with 30 decimals would become 1.00), hiding an inexact amount.
+        let d = Decimal::from_str_exact(t).map_err(|_| {
             ValidationError::new("amount", format!("{text:?} is not a decimal amount"))
         })?;
         Money::from_input(d, currency)

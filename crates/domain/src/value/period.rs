@@ -26,8 +26,8 @@ impl Period {
             ));
         }
         Ok(Period {
-            start: start.to_offset(UtcOffset::UTC),
-            end: end.to_offset(UtcOffset::UTC),
+            start: utc(start),
+            end: utc(end),
         })
     }
 
@@ -49,7 +49,7 @@ impl Period {
     pub fn month_to_date(now: OffsetDateTime) -> Self {
         Period {
             start: start_of_month(now),
-            end: now.to_offset(UtcOffset::UTC),
+            end: utc(now),
         }
     }
 }
@@ -71,14 +71,26 @@ pub fn check_instant(field: &str, at: OffsetDateTime) -> Result<OffsetDateTime, 
     Ok(at.to_offset(UtcOffset::UTC))
 }
 
+/// `at` in UTC; an instant whose UTC form is beyond the calendar's range (years ±9999)
+/// saturates to its end instead of panicking.
+fn utc(at: OffsetDateTime) -> OffsetDateTime {
+    at.checked_to_offset(UtcOffset::UTC).unwrap_or_else(|| {
+        if at.offset().is_negative() {
+            Date::MAX.with_time(Time::MAX).assume_utc()
+        } else {
+            midnight(Date::MIN)
+        }
+    })
+}
+
 /// Midnight UTC of the day of `at`.
 pub fn start_of_day(at: OffsetDateTime) -> OffsetDateTime {
-    at.to_offset(UtcOffset::UTC).replace_time(Time::MIDNIGHT)
+    utc(at).replace_time(Time::MIDNIGHT)
 }
 
 /// Midnight UTC on the 1st of the month of `at`.
 pub fn start_of_month(at: OffsetDateTime) -> OffsetDateTime {
-    let d = at.to_offset(UtcOffset::UTC).date();
+    let d = utc(at).date();
     midnight(Date::from_calendar_date(d.year(), d.month(), 1).unwrap_or(d))
 }
 
@@ -90,7 +102,7 @@ pub fn midnight(date: Date) -> OffsetDateTime {
 /// Adds calendar months, clamping the day to the end of the target month
 /// (Jan 31 + 1 month = Feb 28/29). Time of day is kept.
 pub fn add_months(at: OffsetDateTime, months: u32) -> OffsetDateTime {
-    let at = at.to_offset(UtcOffset::UTC);
+    let at = utc(at);
     let d = at.date();
     let total = i64::from(d.year()) * 12 + i64::from(u8::from(d.month()) - 1) + i64::from(months);
     let year = i32::try_from(total.div_euclid(12)).unwrap_or(i32::MAX);
@@ -100,7 +112,9 @@ pub fn add_months(at: OffsetDateTime, months: u32) -> OffsetDateTime {
     match Date::from_calendar_date(year, month, day) {
         Ok(date) => PrimitiveDateTime::new(date, at.time()).assume_utc(),
         // Beyond year 9999: saturate; no window of revshare reaches that far.
-        Err(_) => at + Duration::days(36_500),
+        Err(_) => at
+            .checked_add(Duration::days(36_500))
+            .unwrap_or_else(|| Date::MAX.with_time(Time::MAX).assume_utc()),
     }
 }
 

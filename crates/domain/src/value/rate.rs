@@ -25,8 +25,8 @@ impl Rate {
                 format!("{text:?} is not a decimal rate"),
             ));
         }
-        let d: Decimal = t
-            .parse()
+        // Exact: never rounded on the way in.
+        let d = Decimal::from_str_exact(t)
             .map_err(|_| ValidationError::new("rate", format!("{text:?} is not a decimal rate")))?;
         Rate::from_decimal(d)
     }

@@ -1,8 +1,10 @@
-//! Property tests of the pure money arithmetic and conservation checks of revshare-domain.
+//! Property tests of the pure money arithmetic and conservation checks of revshare-domain,
+//! and of its parsers of outside input fed hostile text.
 
 #[path = "../common/mod.rs"]
 mod common;
 
+mod hostile;
 mod money;
 mod payout;
 mod rate;
