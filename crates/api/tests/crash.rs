@@ -882,6 +882,17 @@ async fn kill_cycles(label: &str, db_url: &str, dir: &Path) {
         "[{label}] no batch was acknowledged before a kill: the check of acknowledged payments \
          proved nothing (try another REVSHARE_CRASH_SEED)"
     );
+    // Secrets never reach the logs: not the signing key, not a bearer token.
+    let logged = std::fs::read_to_string(&server.log).unwrap_or_default();
+    assert!(!logged.is_empty(), "[{label}] the server wrote no log");
+    assert!(
+        !logged.contains(JWT_SECRET),
+        "[{label}] the JWT secret appears in the server log"
+    );
+    assert!(
+        !logged.contains(&token),
+        "[{label}] a bearer token appears in the server log"
+    );
 }
 
 #[test]
