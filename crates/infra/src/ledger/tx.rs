@@ -28,8 +28,8 @@ use crate::convert::{
     payout_row, refund_from, refund_row, rule_from, rule_row,
 };
 use crate::entity::{
-    audit_log, commission_event as ev, commission_rule, customer, partner, partner_account,
-    partner_user, payment, payout, refund,
+    commission_event as ev, commission_rule, customer, partner, partner_account, payment, payout,
+    refund,
 };
 use crate::error::OrStore;
 use crate::ledger::read;
@@ -41,6 +41,19 @@ pub(crate) struct SeaLedgerTx {
 impl SeaLedgerTx {
     pub(crate) fn new(tx: DatabaseTransaction) -> Self {
         SeaLedgerTx { tx }
+    }
+
+    /// Inserts one row (no `RETURNING`: ids are chosen by the domain).
+    async fn insert<A>(&self, row: A) -> Result<(), StoreError>
+    where
+        A: ActiveModelTrait + Send,
+        <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+    {
+        <A::Entity as EntityTrait>::insert(row)
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store()?;
+        Ok(())
     }
 
     async fn sum_events(&self, q: sea_orm::Select<ev::Entity>) -> Result<(i64, i64), StoreError> {
@@ -70,11 +83,7 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_audit(&mut self, r: &AuditRecord) -> Result<(), StoreError> {
-        audit_log::Entity::insert(crate::convert::audit_row(r))
-            .exec_without_returning(&self.tx)
-            .await
-            .or_store()?;
-        Ok(())
+        self.insert(crate::convert::audit_row(r)).await
     }
 
     async fn insert_partner_user(
@@ -82,19 +91,12 @@ impl LedgerTx for SeaLedgerTx {
         u: &PartnerUser,
         password_hash: &str,
     ) -> Result<(), StoreError> {
-        partner_user::Entity::insert(crate::convert::partner_user_row(u, password_hash))
-            .exec_without_returning(&self.tx)
+        self.insert(crate::convert::partner_user_row(u, password_hash))
             .await
-            .or_store()?;
-        Ok(())
     }
 
     async fn insert_partner(&mut self, p: &Partner) -> Result<(), StoreError> {
-        partner::Entity::insert(partner_row(p))
-            .exec_without_returning(&self.tx)
-            .await
-            .or_store()?;
-        Ok(())
+        self.insert(partner_row(p)).await
     }
 
     async fn update_partner(&mut self, p: &Partner) -> Result<(), StoreError> {
@@ -169,11 +171,7 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_account(&mut self, a: &PartnerAccount) -> Result<(), StoreError> {
-        partner_account::Entity::insert(account_row(a))
-            .exec_without_returning(&self.tx)
-            .await
-            .or_store()?;
-        Ok(())
+        self.insert(account_row(a)).await
     }
 
     async fn account(
@@ -207,11 +205,7 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_rule(&mut self, r: &CommissionRule) -> Result<(), StoreError> {
-        commission_rule::Entity::insert(rule_row(r))
-            .exec_without_returning(&self.tx)
-            .await
-            .or_store()?;
-        Ok(())
+        self.insert(rule_row(r)).await
     }
 
     async fn update_rule(&mut self, r: &CommissionRule) -> Result<(), StoreError> {
@@ -273,11 +267,7 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_payment(&mut self, r: &PaymentRecord) -> Result<(), StoreError> {
-        payment::Entity::insert(payment_row(r))
-            .exec_without_returning(&self.tx)
-            .await
-            .or_store()?;
-        Ok(())
+        self.insert(payment_row(r)).await
     }
 
     async fn find_refund(
@@ -294,11 +284,7 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_refund(&mut self, r: &RefundRecord) -> Result<(), StoreError> {
-        refund::Entity::insert(refund_row(r))
-            .exec_without_returning(&self.tx)
-            .await
-            .or_store()?;
-        Ok(())
+        self.insert(refund_row(r)).await
     }
 
     async fn refund_totals(
@@ -418,11 +404,7 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_event(&mut self, e: &CommissionEvent) -> Result<(), StoreError> {
-        ev::Entity::insert(event_row(e))
-            .exec_without_returning(&self.tx)
-            .await
-            .or_store()?;
-        Ok(())
+        self.insert(event_row(e)).await
     }
 
     async fn events_by_ids(
@@ -502,11 +484,7 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_payout(&mut self, p: &Payout) -> Result<(), StoreError> {
-        payout::Entity::insert(payout_row(p))
-            .exec_without_returning(&self.tx)
-            .await
-            .or_store()?;
-        Ok(())
+        self.insert(payout_row(p)).await
     }
 
     async fn claim_events(
