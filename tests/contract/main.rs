@@ -4,6 +4,7 @@
 
 mod access;
 mod approvals;
+mod batches;
 mod concurrency;
 mod ingestion;
 mod migrations;

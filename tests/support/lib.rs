@@ -167,6 +167,28 @@ impl TestContext {
             .expect("one row");
         row.try_get_by_index::<i64>(0).expect("an i64")
     }
+
+    /// Runs a SQL query returning one text column, for comparing ledgers row by row.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        self.db
+            .query_all_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .expect("query")
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("a string"))
+            .collect()
+    }
+
+    /// A uuid as a SQL literal of this backend (SQLite stores uuids as 16-byte blobs).
+    pub fn uuid_literal(&self, id: uuid::Uuid) -> String {
+        match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => format!("'{id}'::uuid"),
+            _ => format!("X'{}'", id.simple()),
+        }
+    }
 }
 
 /// Parses an RFC 3339 instant, for readable tests.

@@ -158,9 +158,37 @@ pub async fn run(
         let billing = billing.clone();
         tokio::spawn(async move {
             let mut out = Vec::with_capacity(jobs.len());
+            // Payments wait in a batch per tenant (tenants never see each other, so their
+            // relative order does not matter); a batch answers what the same payments recorded
+            // one by one would, so the ledger is the same either way. A refund flushes first:
+            // it may refund a waiting payment.
+            let mut waiting: BTreeMap<TenantId, Vec<(usize, InvoicePayment)>> = BTreeMap::new();
             for job in jobs {
-                out.push(one(&engine, &billing, job).await?);
-                progress.tick();
+                match job {
+                    Job::Payment {
+                        seq,
+                        tenant,
+                        payment,
+                    } => {
+                        let batch = waiting.entry(tenant).or_default();
+                        batch.push((seq, payment));
+                        if batch.len() == SEED_BATCH {
+                            out.extend(
+                                payments(&engine, &billing, tenant, batch, &progress).await?,
+                            );
+                        }
+                    }
+                    refund @ Job::Refund { .. } => {
+                        for (t, batch) in &mut waiting {
+                            out.extend(payments(&engine, &billing, *t, batch, &progress).await?);
+                        }
+                        out.push(one(&engine, &billing, refund).await?);
+                        progress.tick();
+                    }
+                }
+            }
+            for (t, batch) in &mut waiting {
+                out.extend(payments(&engine, &billing, *t, batch, &progress).await?);
             }
             anyhow::Ok(out)
         })
@@ -173,20 +201,39 @@ pub async fn run(
     Ok(lanes.into_iter().flatten().collect())
 }
 
+/// Payments per ingestion call: the largest batch the engine takes.
+const SEED_BATCH: usize = revshare_domain::usecase::MAX_INGEST_BATCH;
+
+/// Records the pending batch (emptying it) and answers each payment.
+async fn payments(
+    engine: &Engine,
+    billing: &Actor,
+    tenant: TenantId,
+    batch: &mut Vec<(usize, InvoicePayment)>,
+    progress: &Progress,
+) -> anyhow::Result<Vec<Done>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (seqs, payments): (Vec<usize>, Vec<InvoicePayment>) =
+        std::mem::take(batch).into_iter().unzip();
+    let first = payments.first().map(|p| p.payment_id.to_string());
+    let answers = engine
+        .record_payments(tenant, billing, payments)
+        .await
+        .with_context(|| format!("recording the batch starting with payment {first:?}"))?;
+    let mut out = Vec::with_capacity(answers.len());
+    for (seq, answer) in seqs.into_iter().zip(answers) {
+        let result = answer.with_context(|| format!("recording payment number {seq}"))?;
+        out.push(Done::Payment { seq, result });
+        progress.tick();
+    }
+    Ok(out)
+}
+
 async fn one(engine: &Engine, billing: &Actor, job: Job) -> anyhow::Result<Done> {
     Ok(match job {
-        Job::Payment {
-            seq,
-            tenant,
-            payment,
-        } => {
-            let id = payment.payment_id.clone();
-            let result = engine
-                .record_payment(tenant, billing, payment)
-                .await
-                .with_context(|| format!("recording payment {id}"))?;
-            Done::Payment { seq, result }
-        }
+        Job::Payment { seq, .. } => anyhow::bail!("payment {seq} must go in a batch"),
         Job::Refund {
             idx,
             tenant,

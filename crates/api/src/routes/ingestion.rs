@@ -13,7 +13,7 @@ use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 
 /// Most events in one batch.
-pub const MAX_BATCH: usize = 1_000;
+pub const MAX_BATCH: usize = revshare_domain::usecase::MAX_INGEST_BATCH;
 
 /// A batch of payments.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -143,10 +143,36 @@ pub async fn payment_batch(
         ));
     }
     run_once(&state, &req, &caller, &*body, || async {
+        // Items that fail to parse answer `invalid`; the rest are recorded in one call.
+        let parsed: Vec<ApiResult<_>> = body
+            .payments
+            .iter()
+            .map(|p| p.to_domain().map_err(ApiError::from))
+            .collect();
+        let valid: Vec<_> = parsed
+            .iter()
+            .filter_map(|p| p.as_ref().ok().cloned())
+            .collect();
+        let mut recorded = if valid.is_empty() {
+            Vec::new()
+        } else {
+            state
+                .engine
+                .record_payments(caller.principal().tenant, &caller.actor(), valid)
+                .await?
+        }
+        .into_iter();
         let mut results = Vec::with_capacity(body.payments.len());
-        for p in &body.payments {
-            results.push(match one_payment(&state, &caller, p).await {
-                Ok(o) => o,
+        for (p, parsed) in body.payments.iter().zip(parsed) {
+            let outcome = match parsed {
+                Ok(_) => match recorded.next() {
+                    Some(r) => r.map_err(ApiError::from),
+                    None => return Err(ApiError::internal()),
+                },
+                Err(e) => Err(e),
+            };
+            results.push(match outcome {
+                Ok(o) => OutcomeDto::from(&o),
                 Err(e) => {
                     let (outcome, problem) = item_problem(e)?;
                     OutcomeDto::refused(&p.payment_id, &outcome, problem)

@@ -32,6 +32,28 @@ pub struct RefundTotals {
     pub adjusted_minor: i64,
 }
 
+/// A partner's paid volume in one currency and calendar month: what tiered terms look up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VolumeKey {
+    /// The partner.
+    pub partner: PartnerId,
+    /// The currency.
+    pub currency: Currency,
+    /// The calendar month.
+    pub month: Period,
+}
+
+/// What one rule produced in one currency and calendar month: what monthly caps look up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UsageKey {
+    /// The rule.
+    pub rule: RuleId,
+    /// The currency.
+    pub currency: Currency,
+    /// The calendar month.
+    pub month: Period,
+}
+
 /// A change of status applied to a set of events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {
@@ -119,13 +141,13 @@ pub trait LedgerTx: Send {
         id: RuleId,
     ) -> Result<Option<CommissionRule>, StoreError>;
 
-    // Ingestion.
-    /// The remembered payment, if any.
-    async fn find_payment(
+    // Ingestion. Batch reads and writes: one statement per batch, whatever its size.
+    /// The remembered payments among `ids`; unknown ids are simply absent.
+    async fn find_payments(
         &mut self,
         tenant: TenantId,
-        id: &PaymentId,
-    ) -> Result<Option<PaymentRecord>, StoreError>;
+        ids: &[PaymentId],
+    ) -> Result<Vec<PaymentRecord>, StoreError>;
     /// The remembered payment, locked until commit: refunds of one payment are serialised, so
     /// together they can never exceed it.
     async fn lock_payment(
@@ -133,8 +155,8 @@ pub trait LedgerTx: Send {
         tenant: TenantId,
         id: &PaymentId,
     ) -> Result<Option<PaymentRecord>, StoreError>;
-    /// Remembers a payment; `Conflict` on a concurrent replay.
-    async fn insert_payment(&mut self, record: &PaymentRecord) -> Result<(), StoreError>;
+    /// Remembers payments; `Conflict` when one was remembered concurrently.
+    async fn insert_payments(&mut self, records: &[PaymentRecord]) -> Result<(), StoreError>;
     /// The remembered refund, if any.
     async fn find_refund(
         &mut self,
@@ -149,39 +171,46 @@ pub trait LedgerTx: Send {
         tenant: TenantId,
         payment: &PaymentId,
     ) -> Result<RefundTotals, StoreError>;
-    /// The attribution of a customer in force at an instant.
-    async fn account_in_force(
+    /// Every attribution of the given customers.
+    async fn accounts_of_customers(
         &mut self,
         tenant: TenantId,
-        customer: &CustomerId,
-        at: OffsetDateTime,
-    ) -> Result<Option<PartnerAccount>, StoreError>;
-    /// The partner's active rules.
-    async fn rules_of_partner(
+        customers: &[CustomerId],
+    ) -> Result<Vec<PartnerAccount>, StoreError>;
+    /// Reads partners and locks them until commit, in id order so that two batches never
+    /// wait on each other in a cycle; unknown ids are absent.
+    async fn lock_partners(
         &mut self,
         tenant: TenantId,
-        partner: PartnerId,
+        ids: &[PartnerId],
+    ) -> Result<Vec<Partner>, StoreError>;
+    /// The active rules of the given partners, by partner then priority (highest first) then
+    /// age (oldest first).
+    async fn active_rules_of_partners(
+        &mut self,
+        tenant: TenantId,
+        partners: &[PartnerId],
     ) -> Result<Vec<CommissionRule>, StoreError>;
-    /// Σ base amounts of the partner's `invoice_payment` events in a currency and period.
-    async fn payment_volume(
+    /// For each key, in order: Σ base amounts of the partner's `invoice_payment` events in the
+    /// currency and month, minor units.
+    async fn payment_volumes(
         &mut self,
         tenant: TenantId,
-        partner: PartnerId,
-        currency: Currency,
-        period: Period,
-    ) -> Result<i64, StoreError>;
-    /// Σ `invoice_payment` amounts a rule produced in a currency and period.
-    async fn rule_usage(
+        keys: &[VolumeKey],
+    ) -> Result<Vec<i64>, StoreError>;
+    /// For each key, in order: Σ `invoice_payment` amounts the rule produced in the currency
+    /// and month, minor units.
+    async fn rule_usages(
         &mut self,
         tenant: TenantId,
-        rule: RuleId,
-        currency: Currency,
-        period: Period,
-    ) -> Result<i64, StoreError>;
+        keys: &[UsageKey],
+    ) -> Result<Vec<i64>, StoreError>;
 
     // Events.
     /// Appends an event.
     async fn insert_event(&mut self, event: &CommissionEvent) -> Result<(), StoreError>;
+    /// Appends events, in as few statements as the database allows.
+    async fn insert_events(&mut self, events: &[CommissionEvent]) -> Result<(), StoreError>;
     /// Events by id, within the tenant; missing ids are simply absent.
     async fn events_by_ids(
         &mut self,

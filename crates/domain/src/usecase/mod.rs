@@ -25,7 +25,7 @@ pub use partner_users::NewPartnerUser;
 pub use partners::{NewPartner, PartnerUpdate};
 pub use payout_batch::{PayoutBatchOutcome, PayoutRefusal, PayoutRequest, PayoutRunReport};
 pub use payout_status::PayoutMove;
-pub use record_payment::Evaluation;
+pub use record_payment::{Evaluation, MAX_INGEST_BATCH};
 pub use rules::RuleDraft;
 
 /// Who performs an operation, as recorded on what it writes.

@@ -1,16 +1,33 @@
-//! Recording an invoice payment (SPEC §3): idempotent, attributed, priced, held or approved.
+//! Recording invoice payments (SPEC §3): idempotent, attributed, priced, held or approved.
+//!
+//! One payment or a batch of up to [`MAX_INGEST_BATCH`] go through the same path: one
+//! transaction per batch, a fixed number of statements whatever the batch size (set-based
+//! reads in [`facts`], multi-row writes), and payments computed in the order given, so a batch
+//! answers exactly what the same payments recorded one by one would.
+
+mod facts;
+
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use time::Duration;
 
 use crate::commission::{CommissionEvent, EventStatus, EventType};
-use crate::error::{DomainError, StoreError};
+use crate::error::{DomainError, StoreError, ValidationError};
 use crate::ingestion::{IngestionResult, InvoicePayment, PaymentOutcome, PaymentRecord};
-use crate::partner::{Partner, PartnerStatus};
-use crate::port::LedgerTx;
-use crate::terms::{Commission, LedgerFacts, NoCommission, PaymentFacts, choose_terms};
+use crate::partner::Partner;
+use crate::terms::{Commission, NoCommission};
 use crate::usecase::{Actor, Engine};
-use crate::value::{EventId, Money, PartnerId, Period, TenantId};
+use crate::value::{EventId, PaymentId, TenantId};
+
+use facts::BatchFacts;
+
+/// Most payments one call records.
+pub const MAX_INGEST_BATCH: usize = 1_000;
+
+/// How often a batch is retried when a concurrent delivery of one of its payments wins: the
+/// retry answers those as replays. More than a few rounds means something else is wrong.
+const MAX_ATTEMPTS: usize = 3;
 
 /// What a payment would earn and why: the outcome, the partner, and the commission if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,14 +35,14 @@ pub struct Evaluation {
     /// The outcome recording would have.
     pub outcome: PaymentOutcome,
     /// The attributed partner, if any.
-    pub partner_id: Option<PartnerId>,
+    pub partner_id: Option<crate::value::PartnerId>,
     /// The commission and its explanation, when the outcome is `created`.
     #[serde(skip)]
     pub commission: Option<Commission>,
 }
 
 impl Evaluation {
-    fn without(outcome: PaymentOutcome, partner_id: Option<PartnerId>) -> Self {
+    fn without(outcome: PaymentOutcome, partner_id: Option<crate::value::PartnerId>) -> Self {
         Evaluation {
             outcome,
             partner_id,
@@ -45,98 +62,31 @@ impl From<NoCommission> for PaymentOutcome {
     }
 }
 
-/// Attribution, partner status, terms and amount of a payment, read inside `tx` (which holds
-/// the partner's lock afterwards, so caps and tier volumes cannot race).
-async fn evaluate(
-    tx: &mut dyn LedgerTx,
-    tenant: TenantId,
-    p: &InvoicePayment,
-) -> Result<(Evaluation, Option<Partner>), StoreError> {
-    let Some(account) = tx
-        .account_in_force(tenant, &p.customer_id, p.paid_at)
-        .await?
-    else {
-        return Ok((
-            Evaluation::without(PaymentOutcome::Unattributed, None),
-            None,
-        ));
-    };
-    let partner_id = Some(account.partner_id);
-    let Some(partner) = tx.lock_partner(tenant, account.partner_id).await? else {
-        return Ok((
-            Evaluation::without(PaymentOutcome::Unattributed, None),
-            None,
-        ));
-    };
-    if partner.status != PartnerStatus::Active {
-        return Ok((
-            Evaluation::without(PaymentOutcome::PartnerInactive, partner_id),
-            None,
-        ));
+/// Checks what can be checked without the ledger.
+fn check(payment: &InvoicePayment) -> Result<(), ValidationError> {
+    if !payment.amount.is_positive() {
+        return Err(ValidationError::new("amount", "must be greater than zero"));
     }
-    let rules = if account.custom_rate.is_some() {
-        Vec::new()
-    } else {
-        tx.rules_of_partner(tenant, partner.id).await?
-    };
-    let facts = PaymentFacts {
-        amount: p.amount,
-        paid_at: p.paid_at,
-        product_ids: &p.product_ids,
-        customer_id: &p.customer_id,
-    };
-    let Some(terms) = choose_terms(&account, &partner, &rules, &facts) else {
-        return Ok((
-            Evaluation::without(PaymentOutcome::NoTerms, partner_id),
-            None,
-        ));
-    };
-    let currency = p.amount.currency();
-    let month = Period::month_of(p.paid_at);
-    let mut ledger = LedgerFacts::default();
-    if terms.model.needs_volume() {
-        let minor = tx
-            .payment_volume(tenant, partner.id, currency, month)
-            .await?;
-        ledger.month_volume = Money::from_minor(minor, currency).ok();
-    }
-    if let (Some(rule), Some(cap)) = (terms.rule, terms.monthly_cap())
-        && cap.currency() == currency
-    {
-        let minor = tx.rule_usage(tenant, rule.id, currency, month).await?;
-        ledger.cap_used = Money::from_minor(minor, currency).ok();
-    }
-    let evaluation = match terms.calculate(&facts, account.start, ledger) {
-        Ok(c) => Evaluation {
-            outcome: PaymentOutcome::Created,
-            partner_id,
-            commission: Some(c),
-        },
-        Err(no) => Evaluation::without(no.into(), partner_id),
-    };
-    Ok((evaluation, Some(partner)))
+    crate::value::check_instant("paid_at", payment.paid_at)?;
+    Ok(())
 }
 
-/// The answer for a remembered payment, `duplicate` set on replays.
-async fn answer(
-    tx: &mut dyn LedgerTx,
+/// The answer for a remembered payment and its event, `duplicate` set on replays.
+fn answer(
     record: &PaymentRecord,
+    event: Option<&CommissionEvent>,
     duplicate: bool,
-) -> Result<IngestionResult, StoreError> {
-    let event = match record.event_id {
-        Some(id) => tx.events_by_ids(record.tenant_id, &[id]).await?.pop(),
-        None => None,
-    };
-    Ok(IngestionResult {
+) -> IngestionResult {
+    IngestionResult {
         id: record.payment.payment_id.to_string(),
         outcome: record.outcome.name().to_owned(),
         duplicate,
         partner_id: record.partner_id,
         commission_id: record.event_id,
-        amount: event.as_ref().map(|e| e.amount),
-        event_type: event.as_ref().map(|e| e.event_type),
-        status: event.as_ref().map(|e| e.status),
-    })
+        amount: event.map(|e| e.amount),
+        event_type: event.map(|e| e.event_type),
+        status: event.map(|e| e.status),
+    }
 }
 
 impl Engine {
@@ -148,93 +98,201 @@ impl Engine {
         actor: &Actor,
         payment: InvoicePayment,
     ) -> Result<IngestionResult, DomainError> {
-        if !payment.amount.is_positive() {
-            return Err(
-                crate::error::ValidationError::new("amount", "must be greater than zero").into(),
-            );
-        }
-        crate::value::check_instant("paid_at", payment.paid_at)?;
-        let mut tx = self.ledger.begin().await?;
-        if let Some(existing) = tx.find_payment(tenant, &payment.payment_id).await? {
-            return Ok(answer(tx.as_mut(), &existing, true).await?);
-        }
-        let (evaluation, partner) = evaluate(tx.as_mut(), tenant, &payment).await?;
-        let now = self.clock.now();
-        let mut event_id = None;
-        if let (Some(c), Some(partner)) = (&evaluation.commission, &partner) {
-            let hold_until = (partner.hold_days > 0)
-                .then(|| payment.paid_at + Duration::days(i64::from(partner.hold_days)));
-            let held = hold_until.is_some_and(|h| h > now);
-            let id = EventId::from_uuid(self.ids.new_id());
-            let event = CommissionEvent {
-                id,
-                tenant_id: tenant,
-                partner_id: partner.id,
-                event_type: EventType::InvoicePayment,
-                status: if held {
-                    EventStatus::Pending
-                } else {
-                    EventStatus::Approved
-                },
-                amount: c.amount,
-                event_date: payment.paid_at,
-                payment_id: Some(payment.payment_id.clone()),
-                refund_id: None,
-                invoice_id: Some(payment.invoice_id.clone()),
-                invoice_number: payment.invoice_number.clone(),
-                customer_id: Some(payment.customer_id.clone()),
-                base_amount: Some(c.base),
-                rate: c.rate,
-                fee: c.fee,
-                rule_id: c.rule_id,
-                terms_source: c.source,
-                original_event_id: None,
-                hold_until: if held { hold_until } else { None },
-                payout_id: None,
-                approved_at: if held { None } else { Some(now) },
-                paid_at: None,
-                rejected_at: None,
-                rejection_reason: None,
-                note: None,
-                created_by: actor.subject().to_owned(),
-                created_at: now,
-            };
-            tx.insert_event(&event).await?;
-            event_id = Some(id);
-        }
-        let record = PaymentRecord {
-            tenant_id: tenant,
-            payment,
-            outcome: evaluation.outcome,
-            partner_id: evaluation.partner_id,
-            event_id,
-            recorded_at: now,
-        };
-        match tx.insert_payment(&record).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict(_)) => {
-                // A concurrent delivery of the same payment won; answer as its replay.
-                drop(tx);
-                return self.replayed_payment(tenant, &record).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let result = answer(tx.as_mut(), &record, false).await?;
-        tx.commit().await?;
-        Ok(result)
+        check(&payment)?;
+        self.record_payments(tenant, actor, vec![payment])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Internal("a batch of one answered nothing".into()))?
     }
 
-    async fn replayed_payment(
+    /// Records up to [`MAX_INGEST_BATCH`] paid invoices atomically, in order, and answers each:
+    /// an invalid payment gets its own validation error and is not remembered; a payment seen
+    /// before (or earlier in the same batch) answers `duplicate`. A store failure fails the
+    /// whole batch and writes nothing, so the caller retries it; replays are safe.
+    pub async fn record_payments(
         &self,
         tenant: TenantId,
-        record: &PaymentRecord,
-    ) -> Result<IngestionResult, DomainError> {
+        actor: &Actor,
+        payments: Vec<InvoicePayment>,
+    ) -> Result<Vec<Result<IngestionResult, DomainError>>, DomainError> {
+        if payments.is_empty() || payments.len() > MAX_INGEST_BATCH {
+            return Err(ValidationError::new(
+                "payments",
+                format!("must hold 1 to {MAX_INGEST_BATCH} payments"),
+            )
+            .into());
+        }
+        let checked: Vec<Result<InvoicePayment, ValidationError>> = payments
+            .into_iter()
+            .map(|p| check(&p).map(|()| p))
+            .collect();
+        let mut attempt = 1;
+        loop {
+            match self.try_record(tenant, actor, &checked).await {
+                Ok(answers) => {
+                    return Ok(checked
+                        .iter()
+                        .zip(answers)
+                        .map(|(c, a)| match c {
+                            Ok(_) => a.ok_or_else(|| {
+                                StoreError::Internal("a payment got no answer".into()).into()
+                            }),
+                            Err(e) => Err(e.clone().into()),
+                        })
+                        .collect());
+                }
+                // A concurrent delivery of one of the payments won; the retry sees it stored.
+                Err(StoreError::Conflict(_)) if attempt < MAX_ATTEMPTS => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// One attempt in one transaction: an answer per valid payment (`None` for invalid ones).
+    async fn try_record(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        checked: &[Result<InvoicePayment, ValidationError>],
+    ) -> Result<Vec<Option<IngestionResult>>, StoreError> {
+        let valid: Vec<&InvoicePayment> = checked.iter().filter_map(|c| c.as_ref().ok()).collect();
+        if valid.is_empty() {
+            return Ok(vec![None; checked.len()]);
+        }
         let mut tx = self.ledger.begin().await?;
-        let existing = tx
-            .find_payment(tenant, &record.payment.payment_id)
+        let ids: Vec<PaymentId> = valid
+            .iter()
+            .map(|p| p.payment_id.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut records: HashMap<PaymentId, (PaymentRecord, bool)> = tx
+            .find_payments(tenant, &ids)
             .await?
-            .ok_or_else(|| StoreError::Internal("payment conflicted but is not stored".into()))?;
-        Ok(answer(tx.as_mut(), &existing, true).await?)
+            .into_iter()
+            .map(|r| (r.payment.payment_id.clone(), (r, true)))
+            .collect();
+
+        // First deliveries, first occurrence in the batch only.
+        let mut seen = HashSet::new();
+        let fresh: Vec<&InvoicePayment> = valid
+            .iter()
+            .copied()
+            .filter(|p| !records.contains_key(&p.payment_id) && seen.insert(&p.payment_id))
+            .collect();
+        let mut events: HashMap<EventId, CommissionEvent> = HashMap::new();
+        if !fresh.is_empty() {
+            let mut facts = BatchFacts::load(tx.as_mut(), tenant, &fresh).await?;
+            let now = self.clock.now();
+            let mut new_records = Vec::with_capacity(fresh.len());
+            for p in &fresh {
+                let (evaluation, partner) = facts.evaluate(p);
+                let mut event_id = None;
+                if let (Some(c), Some(partner)) = (&evaluation.commission, partner) {
+                    let event = self.commission_event(tenant, actor, partner, p, c);
+                    let partner_id = partner.id;
+                    event_id = Some(event.id);
+                    facts.record(partner_id, p, c);
+                    events.insert(event.id, event);
+                }
+                new_records.push(PaymentRecord {
+                    tenant_id: tenant,
+                    payment: (*p).clone(),
+                    outcome: evaluation.outcome,
+                    partner_id: evaluation.partner_id,
+                    event_id,
+                    recorded_at: now,
+                });
+            }
+            let mut written: Vec<CommissionEvent> = events.values().cloned().collect();
+            written.sort_by_key(|e| e.id);
+            if !written.is_empty() {
+                tx.insert_events(&written).await?;
+            }
+            tx.insert_payments(&new_records).await?;
+            for r in new_records {
+                records.insert(r.payment.payment_id.clone(), (r, false));
+            }
+        }
+
+        // Replays show where their event stands now.
+        let replayed: Vec<EventId> = records
+            .values()
+            .filter(|(_, replay)| *replay)
+            .filter_map(|(r, _)| r.event_id)
+            .collect();
+        if !replayed.is_empty() {
+            for e in tx.events_by_ids(tenant, &replayed).await? {
+                events.insert(e.id, e);
+            }
+        }
+        if fresh.is_empty() {
+            // Nothing was written: end the read-only transaction without a commit.
+            drop(tx);
+        } else {
+            tx.commit().await?;
+        }
+
+        let mut answered = HashSet::new();
+        Ok(checked
+            .iter()
+            .map(|c| {
+                let p = c.as_ref().ok()?;
+                let (record, replay) = records.get(&p.payment_id)?;
+                let event = record.event_id.and_then(|id| events.get(&id));
+                // Later copies of a payment in the same batch are replays of the first.
+                let duplicate = *replay || !answered.insert(&p.payment_id);
+                Some(answer(record, event, duplicate))
+            })
+            .collect())
+    }
+
+    /// The commission event of a payment: held until the partner's hold ends, else approved.
+    fn commission_event(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        partner: &Partner,
+        payment: &InvoicePayment,
+        c: &Commission,
+    ) -> CommissionEvent {
+        let now = self.clock.now();
+        let hold_until = (partner.hold_days > 0)
+            .then(|| payment.paid_at + Duration::days(i64::from(partner.hold_days)));
+        let held = hold_until.is_some_and(|h| h > now);
+        CommissionEvent {
+            id: EventId::from_uuid(self.ids.new_id()),
+            tenant_id: tenant,
+            partner_id: partner.id,
+            event_type: EventType::InvoicePayment,
+            status: if held {
+                EventStatus::Pending
+            } else {
+                EventStatus::Approved
+            },
+            amount: c.amount,
+            event_date: payment.paid_at,
+            payment_id: Some(payment.payment_id.clone()),
+            refund_id: None,
+            invoice_id: Some(payment.invoice_id.clone()),
+            invoice_number: payment.invoice_number.clone(),
+            customer_id: Some(payment.customer_id.clone()),
+            base_amount: Some(c.base),
+            rate: c.rate,
+            fee: c.fee,
+            rule_id: c.rule_id,
+            terms_source: c.source,
+            original_event_id: None,
+            hold_until: if held { hold_until } else { None },
+            payout_id: None,
+            approved_at: if held { None } else { Some(now) },
+            paid_at: None,
+            rejected_at: None,
+            rejection_reason: None,
+            note: None,
+            created_by: actor.subject().to_owned(),
+            created_at: now,
+        }
     }
 
     /// What a payment would earn and why, writing nothing (the transaction is rolled back).
@@ -244,7 +302,8 @@ impl Engine {
         payment: &InvoicePayment,
     ) -> Result<Evaluation, DomainError> {
         let mut tx = self.ledger.begin().await?;
-        let (evaluation, _) = evaluate(tx.as_mut(), tenant, payment).await?;
+        let facts = BatchFacts::load(tx.as_mut(), tenant, &[payment]).await?;
+        let (evaluation, _) = facts.evaluate(payment);
         drop(tx);
         Ok(evaluation)
     }

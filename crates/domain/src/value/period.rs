@@ -6,7 +6,7 @@ use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOf
 use crate::error::ValidationError;
 
 /// A half-open interval `[start, end)` of instants, both in UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Period {
     /// First instant inside the period.
     #[serde(with = "time::serde::rfc3339")]

@@ -297,6 +297,16 @@ impl Written {
         });
     }
 
+    /// `insert_events` may be called at most once (a batch writes its events in one call);
+    /// every event is recorded.
+    pub fn on_insert_events(&self, tx: &mut MockLedgerTx) {
+        let events = self.events.clone();
+        tx.expect_insert_events().times(0..=1).returning(move |es| {
+            events.lock().unwrap().extend(es.iter().cloned());
+            Ok(())
+        });
+    }
+
     /// `events_by_ids` answers from what was inserted plus `known`.
     pub fn on_events_by_ids(&self, tx: &mut MockLedgerTx, known: Vec<CommissionEvent>) {
         let events = self.events.clone();

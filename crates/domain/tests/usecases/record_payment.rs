@@ -8,7 +8,7 @@ use revshare_domain::attribution::PartnerAccount;
 use revshare_domain::commission::{CommissionEvent, EventStatus, EventType};
 use revshare_domain::ingestion::{IngestionResult, PaymentOutcome, PaymentRecord};
 use revshare_domain::partner::{Partner, PartnerStatus};
-use revshare_domain::port::MockLedgerTx;
+use revshare_domain::port::{MockLedgerTx, UsageKey, VolumeKey};
 use revshare_domain::terms::{CommissionModel, CommissionRule, TermsSource, TierRate};
 use revshare_domain::value::{Currency, EventId, Period, ProductId};
 use rust_decimal_macros::dec;
@@ -43,58 +43,72 @@ impl World {
 /// every write recorded in `w`.
 fn first_delivery_tx(world: World, w: &Written) -> MockLedgerTx {
     let mut tx = MockLedgerTx::new();
-    tx.expect_find_payment()
+    tx.expect_find_payments()
         .times(1)
-        .withf(|t, _| *t == tenant())
-        .returning(|_, _| Ok(None));
-    let account = world.account.clone();
-    tx.expect_account_in_force()
+        .withf(|t, ids| *t == tenant() && ids.len() == 1 && ids[0].as_str() == "pay_1")
+        .returning(|_, _| Ok(Vec::new()));
+    // Every attribution of the customer; the one in force is chosen by the engine.
+    let accounts: Vec<PartnerAccount> = world.account.clone().into_iter().collect();
+    tx.expect_accounts_of_customers()
         .times(1)
-        .withf(|t, c, at| *t == tenant() && *c == customer() && *at == PAID_AT)
-        .returning(move |_, _, _| Ok(account.clone()));
-    let partner = world.partner.clone();
+        .withf(|t, cs| *t == tenant() && cs == [customer()])
+        .returning(move |_, _| Ok(accounts.clone()));
+    let partner: Vec<Partner> = world.partner.clone().into_iter().collect();
     // An unattributed payment locks no partner.
-    tx.expect_lock_partner()
+    tx.expect_lock_partners()
         .times(usize::from(world.account.is_some()))
-        .withf(|t, id| *t == tenant() && *id == partner_id())
+        .withf(|t, ids| *t == tenant() && ids == [partner_id()])
         .returning(move |_, _| Ok(partner.clone()));
     let rules = world.rules.clone();
-    tx.expect_rules_of_partner()
+    tx.expect_active_rules_of_partners()
         .times(0..=1)
+        .withf(|t, ids| *t == tenant() && ids == [partner_id()])
         .returning(move |_, _| Ok(rules.clone()));
     let june = Period::month_of(PAID_AT);
     assert_eq!(june.start, datetime!(2025-06-01 00:00 UTC));
     assert_eq!(june.end, datetime!(2025-07-01 00:00 UTC));
     match world.volume_minor {
         Some(v) => {
-            tx.expect_payment_volume()
+            tx.expect_payment_volumes()
                 .times(1)
-                .withf(move |t, p, c, period| {
-                    *t == tenant() && *p == partner_id() && *c == Currency::USD && *period == june
+                .withf(move |t, keys| {
+                    *t == tenant()
+                        && keys
+                            == [VolumeKey {
+                                partner: partner_id(),
+                                currency: Currency::USD,
+                                month: june,
+                            }]
                 })
-                .returning(move |_, _, _, _| Ok(v));
+                .returning(move |_, _| Ok(vec![v]));
         }
         None => {
-            tx.expect_payment_volume().never();
+            tx.expect_payment_volumes().never();
         }
     }
     match world.usage_minor {
         Some(u) => {
-            tx.expect_rule_usage()
+            tx.expect_rule_usages()
                 .times(1)
-                .withf(move |t, r, c, period| {
-                    *t == tenant() && *r == rule_id(1) && *c == Currency::USD && *period == june
+                .withf(move |t, keys| {
+                    *t == tenant()
+                        && keys
+                            == [UsageKey {
+                                rule: rule_id(1),
+                                currency: Currency::USD,
+                                month: june,
+                            }]
                 })
-                .returning(move |_, _, _, _| Ok(u));
+                .returning(move |_, _| Ok(vec![u]));
         }
         None => {
-            tx.expect_rule_usage().never();
+            tx.expect_rule_usages().never();
         }
     }
-    w.on_insert_event(&mut tx, 1);
+    w.on_insert_events(&mut tx);
     let payments = w.payments.clone();
-    tx.expect_insert_payment().times(1).returning(move |r| {
-        payments.lock().unwrap().push(r.clone());
+    tx.expect_insert_payments().times(1).returning(move |rs| {
+        payments.lock().unwrap().extend(rs.iter().cloned());
         Ok(())
     });
     w.on_events_by_ids(&mut tx, Vec::new());
@@ -490,15 +504,15 @@ fn remembered(outcome: PaymentOutcome, event: Option<EventId>) -> PaymentRecord 
 /// A transaction in which the payment is already remembered: only reads are allowed.
 fn replay_tx(record: PaymentRecord, known: Vec<CommissionEvent>, w: &Written) -> MockLedgerTx {
     let mut tx = MockLedgerTx::new();
-    tx.expect_find_payment()
+    tx.expect_find_payments()
         .times(1)
-        .withf(|t, id| *t == tenant() && id.as_str() == "pay_1")
-        .returning(move |_, _| Ok(Some(record.clone())));
+        .withf(|t, ids| *t == tenant() && ids.len() == 1 && ids[0].as_str() == "pay_1")
+        .returning(move |_, _| Ok(vec![record.clone()]));
     w.on_events_by_ids(&mut tx, known);
-    tx.expect_account_in_force().never();
-    tx.expect_lock_partner().never();
-    tx.expect_insert_event().never();
-    tx.expect_insert_payment().never();
+    tx.expect_accounts_of_customers().never();
+    tx.expect_lock_partners().never();
+    tx.expect_insert_events().never();
+    tx.expect_insert_payments().never();
     tx.expect_commit().never();
     tx
 }
@@ -545,20 +559,20 @@ async fn concurrent_replay_answers_duplicate_of_the_winner() {
     // First transaction: evaluates and writes, then loses the race on the payment's key.
     let w = Written::default();
     let mut lost = MockLedgerTx::new();
-    lost.expect_find_payment()
-        .times(1)
-        .returning(|_, _| Ok(None));
-    lost.expect_account_in_force()
-        .times(1)
-        .returning(|_, _, _| Ok(Some(account(None))));
-    lost.expect_lock_partner()
-        .times(1)
-        .returning(|_, _| Ok(Some(active_partner(Some(revenue_share("0.10"))))));
-    lost.expect_rules_of_partner()
+    lost.expect_find_payments()
         .times(1)
         .returning(|_, _| Ok(Vec::new()));
-    w.on_insert_event(&mut lost, 1);
-    lost.expect_insert_payment()
+    lost.expect_accounts_of_customers()
+        .times(1)
+        .returning(|_, _| Ok(vec![account(None)]));
+    lost.expect_lock_partners()
+        .times(1)
+        .returning(|_, _| Ok(vec![active_partner(Some(revenue_share("0.10")))]));
+    lost.expect_active_rules_of_partners()
+        .times(1)
+        .returning(|_, _| Ok(Vec::new()));
+    w.on_insert_events(&mut lost);
+    lost.expect_insert_payments()
         .times(1)
         .returning(|_| Err(StoreError::Conflict("payment pay_1 exists".into())));
     lost.expect_commit().never();
@@ -586,9 +600,11 @@ async fn concurrent_replay_answers_duplicate_of_the_winner() {
 #[tokio::test]
 async fn other_store_errors_are_not_taken_for_replays() {
     let mut tx = MockLedgerTx::new();
-    tx.expect_find_payment().returning(|_, _| Ok(None));
-    tx.expect_account_in_force().returning(|_, _, _| Ok(None));
-    tx.expect_insert_payment()
+    tx.expect_find_payments().returning(|_, _| Ok(Vec::new()));
+    tx.expect_accounts_of_customers()
+        .returning(|_, _| Ok(Vec::new()));
+    tx.expect_insert_events().returning(|_| Ok(()));
+    tx.expect_insert_payments()
         .returning(|_| Err(StoreError::Unavailable("timeout".into())));
     tx.expect_commit().never();
     let err = engine(vec![tx])

@@ -11,15 +11,16 @@ use revshare_domain::ingestion::{PaymentRecord, RefundRecord};
 use revshare_domain::partner::{Partner, PartnerUser};
 use revshare_domain::payout::{Payout, PayoutStatus};
 use revshare_domain::port::{ClaimSummary, LedgerTx, RefundTotals, StatusChange};
+use revshare_domain::port::{UsageKey, VolumeKey};
 use revshare_domain::terms::CommissionRule;
 use revshare_domain::value::{
     Currency, CustomerId, EventId, PartnerAccountId, PartnerId, PaymentId, PayoutId, Period,
     RefundId, RuleId, TenantId,
 };
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use time::OffsetDateTime;
 
@@ -56,6 +57,59 @@ impl SeaLedgerTx {
         Ok(())
     }
 
+    /// Inserts rows with multi-row statements, as many rows per statement as the bind
+    /// parameter limit of both backends allows.
+    async fn insert_rows<A>(&self, rows: impl Iterator<Item = A>) -> Result<(), StoreError>
+    where
+        A: ActiveModelTrait + Send,
+    {
+        let columns = <<A::Entity as EntityTrait>::Column as sea_orm::Iterable>::iter().count();
+        let per_statement = (MAX_BIND_PARAMS / columns.max(1)).max(1);
+        let rows: Vec<A> = rows.collect();
+        let mut rest = rows.into_iter().peekable();
+        while rest.peek().is_some() {
+            let chunk: Vec<A> = rest.by_ref().take(per_statement).collect();
+            <A::Entity as EntityTrait>::insert_many(chunk)
+                .exec_without_returning(&self.tx)
+                .await
+                .or_store()?;
+        }
+        Ok(())
+    }
+
+    /// Runs one-row `SELECT k, sum` statements joined by `UNION ALL` (a chunk at a time) and
+    /// answers the sums in the order of `selects`.
+    async fn sums_in_order(&self, selects: Vec<SelectStatement>) -> Result<Vec<i64>, StoreError> {
+        let mut sums = vec![0; selects.len()];
+        let mut numbered = selects.into_iter().enumerate().peekable();
+        while numbered.peek().is_some() {
+            let mut union: Option<SelectStatement> = None;
+            for (k, mut q) in numbered.by_ref().take(UNION_CHUNK) {
+                let k =
+                    i64::try_from(k).map_err(|_| StoreError::Internal("too many sums".into()))?;
+                q.expr_as(Expr::val(k).cast_as("BIGINT"), "k");
+                match union.as_mut() {
+                    None => union = Some(q),
+                    Some(u) => {
+                        u.union(UnionType::All, q);
+                    }
+                }
+            }
+            let Some(union) = union else { break };
+            let rows = self.tx.query_all(&union).await.or_store()?;
+            for row in rows {
+                let k: i64 = row.try_get("", "k").or_store()?;
+                let total: Option<i64> = row.try_get("", "total").or_store()?;
+                let slot = usize::try_from(k)
+                    .ok()
+                    .and_then(|k| sums.get_mut(k))
+                    .ok_or_else(|| StoreError::Internal(format!("unexpected sum key {k}")))?;
+                *slot = total.unwrap_or(0);
+            }
+        }
+        Ok(sums)
+    }
+
     async fn sum_events(&self, q: sea_orm::Select<ev::Entity>) -> Result<(i64, i64), StoreError> {
         let row: Option<(Option<i64>, i64)> = q
             .select_only()
@@ -70,6 +124,32 @@ impl SeaLedgerTx {
             .or_store()?;
         Ok(row.map_or((0, 0), |(t, n)| (t.unwrap_or(0), n)))
     }
+}
+
+/// Bind parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
+const MAX_BIND_PARAMS: usize = 30_000;
+/// Ids per `IN (…)` list.
+const IN_LIST_CHUNK: usize = 1_000;
+/// Sub-selects per `UNION ALL` statement.
+const UNION_CHUNK: usize = 500;
+
+/// `SELECT SUM(column) AS total` over `invoice_payment` events of a currency in a month; the
+/// caller adds the partner or rule.
+fn payment_sums(
+    tenant: TenantId,
+    currency: Currency,
+    month: Period,
+    column: ev::Column,
+) -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::col(column).sum().cast_as("BIGINT"), "total")
+        .from(ev::Entity)
+        .and_where(ev::Column::TenantId.eq(tenant.uuid()))
+        .and_where(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
+        .and_where(ev::Column::Currency.eq(currency.code()))
+        .and_where(ev::Column::EventDate.gte(micros(month.start)))
+        .and_where(ev::Column::EventDate.lt(micros(month.end)))
+        .to_owned()
 }
 
 fn sum_of(row: Option<Option<i64>>) -> i64 {
@@ -231,17 +311,24 @@ impl LedgerTx for SeaLedgerTx {
             .transpose()
     }
 
-    async fn find_payment(
+    async fn find_payments(
         &mut self,
         tenant: TenantId,
-        id: &PaymentId,
-    ) -> Result<Option<PaymentRecord>, StoreError> {
-        payment::Entity::find_by_id((tenant.uuid(), id.to_string()))
-            .one(&self.tx)
-            .await
-            .or_store()?
-            .map(payment_from)
-            .transpose()
+        ids: &[PaymentId],
+    ) -> Result<Vec<PaymentRecord>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
+            let rows = payment::Entity::find()
+                .filter(payment::Column::TenantId.eq(tenant.uuid()))
+                .filter(payment::Column::PaymentId.is_in(chunk.iter().map(|i| i.as_str())))
+                .all(&self.tx)
+                .await
+                .or_store()?;
+            for r in rows {
+                out.push(payment_from(r)?);
+            }
+        }
+        Ok(out)
     }
 
     async fn lock_payment(
@@ -263,11 +350,11 @@ impl LedgerTx for SeaLedgerTx {
         if locked.rows_affected == 0 {
             return Ok(None);
         }
-        self.find_payment(tenant, id).await
+        Ok(self.find_payments(tenant, &[id.clone()]).await?.pop())
     }
 
-    async fn insert_payment(&mut self, r: &PaymentRecord) -> Result<(), StoreError> {
-        self.insert(payment_row(r)).await
+    async fn insert_payments(&mut self, records: &[PaymentRecord]) -> Result<(), StoreError> {
+        self.insert_rows(records.iter().map(payment_row)).await
     }
 
     async fn find_refund(
@@ -324,87 +411,123 @@ impl LedgerTx for SeaLedgerTx {
         })
     }
 
-    async fn account_in_force(
+    async fn accounts_of_customers(
         &mut self,
         tenant: TenantId,
-        c: &CustomerId,
-        at: OffsetDateTime,
-    ) -> Result<Option<PartnerAccount>, StoreError> {
-        let at = micros(at);
-        partner_account::Entity::find()
-            .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
-            .filter(partner_account::Column::CustomerId.eq(c.as_str()))
-            .filter(partner_account::Column::StartAt.lte(at))
-            .filter(
-                partner_account::Column::EndAt
-                    .is_null()
-                    .or(partner_account::Column::EndAt.gt(at)),
-            )
-            .order_by_desc(partner_account::Column::StartAt)
-            .one(&self.tx)
-            .await
-            .or_store()?
-            .map(account_from)
-            .transpose()
+        customers: &[CustomerId],
+    ) -> Result<Vec<PartnerAccount>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in customers.chunks(IN_LIST_CHUNK) {
+            let rows = partner_account::Entity::find()
+                .filter(partner_account::Column::TenantId.eq(tenant.uuid()))
+                .filter(partner_account::Column::CustomerId.is_in(chunk.iter().map(|c| c.as_str())))
+                .all(&self.tx)
+                .await
+                .or_store()?;
+            for r in rows {
+                out.push(account_from(r)?);
+            }
+        }
+        Ok(out)
     }
 
-    async fn rules_of_partner(
+    async fn lock_partners(
         &mut self,
         tenant: TenantId,
-        p: PartnerId,
+        ids: &[PartnerId],
+    ) -> Result<Vec<Partner>, StoreError> {
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let postgres = self.tx.get_database_backend() == DbBackend::Postgres;
+        let mut out = Vec::with_capacity(sorted.len());
+        // Chunks in id order keep the global lock order across chunks too.
+        for chunk in sorted.chunks(IN_LIST_CHUNK) {
+            let uuids = chunk.iter().map(|i| i.uuid());
+            let mut q = partner::Entity::find()
+                .filter(partner::Column::TenantId.eq(tenant.uuid()))
+                .filter(partner::Column::Id.is_in(uuids.clone()))
+                .order_by_asc(partner::Column::Id);
+            if postgres {
+                // Row locks taken in id order, as the rows are read.
+                q = q.lock_exclusive();
+            } else {
+                // SQLite has no row locks: the first write takes the database's write lock
+                // now, not at the first insert, so the reads below cannot go stale.
+                partner::Entity::update_many()
+                    .col_expr(
+                        partner::Column::LockSeq,
+                        Expr::col(partner::Column::LockSeq).add(1),
+                    )
+                    .filter(partner::Column::TenantId.eq(tenant.uuid()))
+                    .filter(partner::Column::Id.is_in(uuids))
+                    .exec(&self.tx)
+                    .await
+                    .or_store()?;
+            }
+            for r in q.all(&self.tx).await.or_store()? {
+                out.push(crate::convert::partner_from(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn active_rules_of_partners(
+        &mut self,
+        tenant: TenantId,
+        partners: &[PartnerId],
     ) -> Result<Vec<CommissionRule>, StoreError> {
-        read::rules_of_partner(&self.tx, tenant, p, true).await
+        let mut out = Vec::new();
+        for chunk in partners.chunks(IN_LIST_CHUNK) {
+            let rows = commission_rule::Entity::find()
+                .filter(commission_rule::Column::TenantId.eq(tenant.uuid()))
+                .filter(commission_rule::Column::PartnerId.is_in(chunk.iter().map(|p| p.uuid())))
+                .filter(commission_rule::Column::Active.eq(true))
+                .order_by_asc(commission_rule::Column::PartnerId)
+                .order_by_desc(commission_rule::Column::Priority)
+                .order_by_asc(commission_rule::Column::CreatedAt)
+                .all(&self.tx)
+                .await
+                .or_store()?;
+            for r in rows {
+                out.push(rule_from(r)?);
+            }
+        }
+        Ok(out)
     }
 
-    async fn payment_volume(
+    async fn payment_volumes(
         &mut self,
         tenant: TenantId,
-        p: PartnerId,
-        c: Currency,
-        period: Period,
-    ) -> Result<i64, StoreError> {
-        let row: Option<Option<i64>> = ev::Entity::find()
-            .select_only()
-            .column_as(
-                Expr::col(ev::Column::BaseMinor).sum().cast_as("BIGINT"),
-                "total",
-            )
-            .filter(ev::Column::TenantId.eq(tenant.uuid()))
-            .filter(ev::Column::PartnerId.eq(p.uuid()))
-            .filter(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
-            .filter(ev::Column::Currency.eq(c.code()))
-            .filter(ev::Column::EventDate.gte(micros(period.start)))
-            .filter(ev::Column::EventDate.lt(micros(period.end)))
-            .into_tuple()
-            .one(&self.tx)
-            .await
-            .or_store()?;
-        Ok(sum_of(row))
+        keys: &[VolumeKey],
+    ) -> Result<Vec<i64>, StoreError> {
+        let sums = keys.iter().map(|k| {
+            payment_sums(tenant, k.currency, k.month, ev::Column::BaseMinor)
+                .and_where(ev::Column::PartnerId.eq(k.partner.uuid()))
+                .to_owned()
+        });
+        self.sums_in_order(sums.collect()).await
     }
 
-    async fn rule_usage(
+    async fn rule_usages(
         &mut self,
         tenant: TenantId,
-        rule: RuleId,
-        c: Currency,
-        period: Period,
-    ) -> Result<i64, StoreError> {
-        let (total, _) = self
-            .sum_events(
-                ev::Entity::find()
-                    .filter(ev::Column::TenantId.eq(tenant.uuid()))
-                    .filter(ev::Column::RuleId.eq(rule.uuid()))
-                    .filter(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
-                    .filter(ev::Column::Currency.eq(c.code()))
-                    .filter(ev::Column::EventDate.gte(micros(period.start)))
-                    .filter(ev::Column::EventDate.lt(micros(period.end))),
-            )
-            .await?;
-        Ok(total)
+        keys: &[UsageKey],
+    ) -> Result<Vec<i64>, StoreError> {
+        let sums = keys.iter().map(|k| {
+            payment_sums(tenant, k.currency, k.month, ev::Column::AmountMinor)
+                .and_where(ev::Column::RuleId.eq(k.rule.uuid()))
+                .to_owned()
+        });
+        self.sums_in_order(sums.collect()).await
     }
 
     async fn insert_event(&mut self, e: &CommissionEvent) -> Result<(), StoreError> {
         self.insert(event_row(e)).await
+    }
+
+    async fn insert_events(&mut self, events: &[CommissionEvent]) -> Result<(), StoreError> {
+        self.insert_rows(events.iter().map(event_row)).await
     }
 
     async fn events_by_ids(
