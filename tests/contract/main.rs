@@ -12,3 +12,4 @@ mod payouts;
 mod races;
 mod reads;
 mod refunds;
+mod totals;
