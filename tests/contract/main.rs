@@ -13,3 +13,4 @@ mod payouts;
 mod races;
 mod reads;
 mod refunds;
+mod totals;

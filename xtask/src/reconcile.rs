@@ -65,8 +65,8 @@ fn print_human(r: &ReconciliationReport) {
     if r.is_clean() {
         println!(
             "  result: CLEAN — every payout equals its events, no event is claimed twice or paid \
-             outside a completed payout, and Σ paid events = Σ completed payouts per partner and \
-             currency"
+             outside a completed payout, Σ paid events = Σ completed payouts per partner and \
+             currency, and the daily totals equal the events"
         );
         return;
     }
@@ -105,6 +105,20 @@ fn describe(b: &Breach) -> String {
             "partner {partner_id}, {currency}: paid events sum to {}, completed payouts to {}",
             amount(*paid_events_minor, *currency),
             amount(*completed_payouts_minor, *currency)
+        ),
+        Breach::TotalsDrift {
+            partner_id,
+            currency,
+            status,
+            events_minor,
+            events_count,
+            totals_minor,
+            totals_count,
+        } => format!(
+            "partner {partner_id}, {currency}, {status}: events sum to {} over {events_count}, \
+             daily totals to {} over {totals_count}",
+            amount(*events_minor, *currency),
+            amount(*totals_minor, *currency)
         ),
         Breach::Event(a) => format!("commission {}: {}", a.event_id, a.problem),
     }

@@ -1,9 +1,11 @@
 //! The conservation check of SPEC §2: every payout equals its events, no event is paid twice
-//! or outside a completed payout, and paid events equal completed payouts per partner.
+//! or outside a completed payout, and paid events equal completed payouts per partner. It also
+//! checks that the daily totals metrics read still equal the events they summarise.
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::commission::EventStatus;
 use crate::payout::PayoutStatus;
 use crate::value::{Currency, EventId, PartnerId, PayoutId, TenantId};
 
@@ -43,6 +45,27 @@ pub struct BalanceFacts {
     pub completed_payouts_minor: i64,
 }
 
+/// Per partner, currency and status: Σ and count of the events beside the same figures summed
+/// from the daily totals the store keeps for metrics. Counts are signed: a drifted total can
+/// go below zero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotalsFacts {
+    /// The partner.
+    pub partner_id: PartnerId,
+    /// The currency.
+    pub currency: Currency,
+    /// The event status.
+    pub status: EventStatus,
+    /// Σ amounts of the events, minor units.
+    pub events_minor: i64,
+    /// Number of events.
+    pub events_count: i64,
+    /// Σ amounts of the daily totals, minor units.
+    pub totals_minor: i64,
+    /// Σ counts of the daily totals.
+    pub totals_count: i64,
+}
+
 /// An event whose own row breaks an invariant, found by the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventAnomaly {
@@ -59,6 +82,8 @@ pub struct ReconciliationFacts {
     pub payouts: Vec<PayoutFacts>,
     /// Every partner and currency with paid events or completed payouts.
     pub balances: Vec<BalanceFacts>,
+    /// Every partner, currency and status with events or daily totals.
+    pub totals: Vec<TotalsFacts>,
     /// Rows that break a per-event invariant.
     pub anomalies: Vec<EventAnomaly>,
     /// Number of events examined.
@@ -103,6 +128,23 @@ pub enum Breach {
         paid_events_minor: i64,
         /// Σ completed payouts, minor units.
         completed_payouts_minor: i64,
+    },
+    /// The daily totals (what metrics read) differ from the events they summarise.
+    TotalsDrift {
+        /// The partner.
+        partner_id: PartnerId,
+        /// The currency.
+        currency: Currency,
+        /// The event status.
+        status: EventStatus,
+        /// Σ events, minor units.
+        events_minor: i64,
+        /// Number of events.
+        events_count: i64,
+        /// Σ daily totals, minor units.
+        totals_minor: i64,
+        /// Σ daily total counts.
+        totals_count: i64,
     },
     /// An event row breaks an invariant.
     Event(EventAnomaly),
@@ -177,6 +219,19 @@ impl ReconciliationReport {
                 });
             }
         }
+        for t in &facts.totals {
+            if t.events_minor != t.totals_minor || t.events_count != t.totals_count {
+                breaches.push(Breach::TotalsDrift {
+                    partner_id: t.partner_id,
+                    currency: t.currency,
+                    status: t.status,
+                    events_minor: t.events_minor,
+                    events_count: t.events_count,
+                    totals_minor: t.totals_minor,
+                    totals_count: t.totals_count,
+                });
+            }
+        }
         breaches.extend(facts.anomalies.into_iter().map(Breach::Event));
         ReconciliationReport {
             tenant_id,
@@ -190,5 +245,79 @@ impl ReconciliationReport {
     /// True when no invariant is broken.
     pub fn is_clean(&self) -> bool {
         self.breaches.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn totals(status: EventStatus, events: (i64, i64), totals: (i64, i64)) -> TotalsFacts {
+        TotalsFacts {
+            partner_id: PartnerId::from_uuid(uuid::Uuid::from_u128(7)),
+            currency: Currency::USD,
+            status,
+            events_minor: events.0,
+            events_count: events.1,
+            totals_minor: totals.0,
+            totals_count: totals.1,
+        }
+    }
+
+    fn judge(facts: ReconciliationFacts) -> ReconciliationReport {
+        ReconciliationReport::from_facts(None, OffsetDateTime::UNIX_EPOCH, facts)
+    }
+
+    #[test]
+    fn equal_totals_are_clean() {
+        let mut f = ReconciliationFacts::default();
+        f.totals
+            .push(totals(EventStatus::Approved, (1_500, 3), (1_500, 3)));
+        f.totals.push(totals(EventStatus::Paid, (0, 0), (0, 0)));
+        assert!(judge(f).is_clean());
+    }
+
+    #[test]
+    fn a_drift_in_amount_or_count_is_a_breach_with_both_figures() {
+        let mut f = ReconciliationFacts::default();
+        f.totals
+            .push(totals(EventStatus::Approved, (1_500, 3), (1_501, 3)));
+        f.totals
+            .push(totals(EventStatus::Pending, (-200, 1), (-200, 2)));
+        f.totals.push(totals(EventStatus::Paid, (0, 0), (0, -1)));
+        f.totals.push(totals(EventStatus::Rejected, (9, 1), (9, 1)));
+        let r = judge(f);
+        assert_eq!(r.breaches.len(), 3);
+        assert_eq!(
+            r.breaches[0],
+            Breach::TotalsDrift {
+                partner_id: PartnerId::from_uuid(uuid::Uuid::from_u128(7)),
+                currency: Currency::USD,
+                status: EventStatus::Approved,
+                events_minor: 1_500,
+                events_count: 3,
+                totals_minor: 1_501,
+                totals_count: 3,
+            }
+        );
+        assert!(matches!(
+            r.breaches[1],
+            Breach::TotalsDrift {
+                status: EventStatus::Pending,
+                events_count: 1,
+                totals_count: 2,
+                ..
+            }
+        ));
+        assert!(matches!(
+            r.breaches[2],
+            Breach::TotalsDrift {
+                status: EventStatus::Paid,
+                totals_count: -1,
+                ..
+            }
+        ));
+        let json = serde_json::to_value(&r.breaches[0]).map(|v| v["kind"].clone());
+        assert_eq!(json.ok(), Some(serde_json::json!("totals_drift")));
     }
 }

@@ -7,6 +7,7 @@ pub mod customer;
 pub mod idempotency_key;
 pub mod partner;
 pub mod partner_account;
+pub mod partner_daily_total;
 pub mod partner_user;
 pub mod payment;
 pub mod payout;

@@ -8,7 +8,7 @@ use revshare_domain::commission::EventStatus;
 use revshare_domain::metrics::{CurrencyMetrics, SeriesPoint};
 use revshare_domain::payout::PayoutStatus;
 use revshare_domain::reconciliation::{
-    BalanceFacts, EventAnomaly, PayoutFacts, ReconciliationFacts,
+    BalanceFacts, EventAnomaly, PayoutFacts, ReconciliationFacts, TotalsFacts,
 };
 use revshare_domain::value::{EventId, PartnerId, PayoutId, Period, TenantId};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -18,7 +18,7 @@ use sea_orm::{
 use time::OffsetDateTime;
 
 use crate::convert::{currency, instant, micros, money};
-use crate::entity::{commission_event as ev, payout};
+use crate::entity::{commission_event as ev, partner_daily_total as totals, payout};
 use crate::error::OrStore;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
@@ -27,28 +27,24 @@ fn sum_bigint(col: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query
     Expr::col(col).sum().cast_as("BIGINT")
 }
 
-/// Σ and count of a partner's events per currency, by status, optionally dated in a period.
+/// Σ and count of a partner's events per currency, by status, dated in `[from, to)`.
 async fn event_sums<C: ConnectionTrait>(
     db: &C,
     tenant: TenantId,
     partner: PartnerId,
     statuses: &[EventStatus],
-    period: Option<Period>,
+    (from, to): (i64, i64),
 ) -> Result<Vec<(String, i64, i64)>, StoreError> {
-    let mut q = ev::Entity::find()
+    let rows: Vec<(String, Option<i64>, i64)> = ev::Entity::find()
         .select_only()
         .column(ev::Column::Currency)
         .column_as(sum_bigint(ev::Column::AmountMinor), "total")
         .column_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
         .filter(ev::Column::TenantId.eq(tenant.uuid()))
         .filter(ev::Column::PartnerId.eq(partner.uuid()))
-        .filter(ev::Column::Status.is_in(statuses.iter().map(|s| s.name())));
-    if let Some(p) = period {
-        q = q
-            .filter(ev::Column::EventDate.gte(micros(p.start)))
-            .filter(ev::Column::EventDate.lt(micros(p.end)));
-    }
-    let rows: Vec<(String, Option<i64>, i64)> = q
+        .filter(ev::Column::Status.is_in(statuses.iter().map(|s| s.name())))
+        .filter(ev::Column::EventDate.gte(from))
+        .filter(ev::Column::EventDate.lt(to))
         .group_by(ev::Column::Currency)
         .into_tuple()
         .all(db)
@@ -59,6 +55,78 @@ async fn event_sums<C: ConnectionTrait>(
         .map(|(c, t, n)| (c, t.unwrap_or(0), n))
         .collect())
 }
+
+/// Σ and count of a partner's daily totals per currency, by status, optionally for the days
+/// `[first, last)`. Rows whose events all moved away (count 0) are not figures.
+async fn total_sums<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    partner: PartnerId,
+    statuses: &[EventStatus],
+    days: Option<(i64, i64)>,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let mut q = totals::Entity::find()
+        .select_only()
+        .column(totals::Column::Currency)
+        .column_as(sum_bigint(totals::Column::AmountMinor), "total")
+        .column_as(sum_bigint(totals::Column::EventCount), "n")
+        .filter(totals::Column::TenantId.eq(tenant.uuid()))
+        .filter(totals::Column::PartnerId.eq(partner.uuid()))
+        .filter(totals::Column::Status.is_in(statuses.iter().map(|s| s.name())))
+        .filter(totals::Column::EventCount.ne(0));
+    if let Some((first, last)) = days {
+        q = q
+            .filter(totals::Column::Day.gte(first))
+            .filter(totals::Column::Day.lt(last));
+    }
+    let rows: Vec<(String, Option<i64>, Option<i64>)> = q
+        .group_by(totals::Column::Currency)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, t, n)| (c, t.unwrap_or(0), n.unwrap_or(0)))
+        .collect())
+}
+
+/// A period cut into the whole UTC days it contains (read from the daily totals) and the
+/// partial days at its edges (read from the events, at most a day each).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DaySplit {
+    /// Day numbers `[first, last)`, when the period holds at least one whole day.
+    days: Option<(i64, i64)>,
+    /// Instants `[from, to)`, microseconds, outside those days.
+    edges: Vec<(i64, i64)>,
+}
+
+fn split_days(start: i64, end: i64) -> DaySplit {
+    // Ceiling of the start and floor of the end: whole days only.
+    let first = start.div_euclid(MICROS_PER_DAY) + i64::from(start.rem_euclid(MICROS_PER_DAY) != 0);
+    let last = end.div_euclid(MICROS_PER_DAY);
+    if first >= last {
+        return DaySplit {
+            days: None,
+            edges: if start < end {
+                vec![(start, end)]
+            } else {
+                vec![]
+            },
+        };
+    }
+    let (a, b) = (first * MICROS_PER_DAY, last * MICROS_PER_DAY);
+    DaySplit {
+        days: Some((first, last)),
+        edges: [(start, a), (b, end)]
+            .into_iter()
+            .filter(|(from, to)| from < to)
+            .collect(),
+    }
+}
+
+/// Partner, currency, status, then Σ and count as the backend returns them.
+type KeyedSums<N> = (uuid::Uuid, String, String, Option<i64>, N);
 
 #[derive(Default)]
 struct Figures {
@@ -75,26 +143,29 @@ pub(crate) async fn metrics<C: ConnectionTrait>(
     partner: PartnerId,
     period: Period,
 ) -> Result<Vec<CurrencyMetrics>, StoreError> {
+    const EARNED: &[EventStatus] = &[EventStatus::Approved, EventStatus::Paid];
+    let split = split_days(micros(period.start), micros(period.end));
     let mut by: BTreeMap<String, Figures> = BTreeMap::new();
-    for (c, t, n) in event_sums(
-        db,
-        tenant,
-        partner,
-        &[EventStatus::Approved, EventStatus::Paid],
-        Some(period),
-    )
-    .await?
-    {
-        let f = by.entry(c).or_default();
-        f.commissions = t;
-        f.count = n;
+    let mut earned = match split.days {
+        Some(days) => total_sums(db, tenant, partner, EARNED, Some(days)).await?,
+        None => Vec::new(),
+    };
+    for range in &split.edges {
+        earned.extend(event_sums(db, tenant, partner, EARNED, *range).await?);
     }
-    for (c, t, _) in event_sums(db, tenant, partner, &[EventStatus::Approved], None).await? {
+    for (c, t, n) in earned {
+        let f = by.entry(c).or_default();
+        f.commissions += t;
+        f.count += n;
+    }
+    // Balances as of now span every date: whole days of totals.
+    for (c, t, _) in total_sums(db, tenant, partner, &[EventStatus::Approved], None).await? {
         by.entry(c).or_default().pending = t;
     }
-    for (c, t, _) in event_sums(db, tenant, partner, &[EventStatus::Pending], None).await? {
+    for (c, t, _) in total_sums(db, tenant, partner, &[EventStatus::Pending], None).await? {
         by.entry(c).or_default().on_hold = t;
     }
+    // Completed payouts are few; `ix_payouts_partner_completed` bounds them by partner and date.
     let payouts: Vec<(String, Option<i64>)> = payout::Entity::find()
         .select_only()
         .column(payout::Column::Currency)
@@ -133,27 +204,62 @@ pub(crate) async fn daily_series<C: ConnectionTrait>(
     partner: PartnerId,
     period: Period,
 ) -> Result<Vec<SeriesPoint>, StoreError> {
+    let earned = [EventStatus::Approved.name(), EventStatus::Paid.name()];
+    let split = split_days(micros(period.start), micros(period.end));
+    let mut by: BTreeMap<(i64, String), (i64, i64, i64)> = BTreeMap::new();
+    if let Some((first, last)) = split.days {
+        let rows: Vec<(String, i64, Option<i64>, Option<i64>)> = totals::Entity::find()
+            .select_only()
+            .column(totals::Column::Currency)
+            .column(totals::Column::Day)
+            .column_as(sum_bigint(totals::Column::AmountMinor), "total")
+            .column_as(sum_bigint(totals::Column::EventCount), "n")
+            .filter(totals::Column::TenantId.eq(tenant.uuid()))
+            .filter(totals::Column::PartnerId.eq(partner.uuid()))
+            .filter(totals::Column::Status.is_in(earned))
+            .filter(totals::Column::EventCount.ne(0))
+            .filter(totals::Column::Day.gte(first))
+            .filter(totals::Column::Day.lt(last))
+            .group_by(totals::Column::Currency)
+            .group_by(totals::Column::Day)
+            .into_tuple()
+            .all(db)
+            .await
+            .or_store()?;
+        for (c, d, t, n) in rows {
+            let e = by.entry((d, c)).or_default();
+            e.0 += t.unwrap_or(0);
+            e.1 += n.unwrap_or(0);
+        }
+    }
     // Instants are positive microseconds, so integer division is the UTC day on both backends.
     // The divisor is a literal: a bound parameter would make PostgreSQL see the SELECT and
     // GROUP BY expressions as different.
     let day = Expr::cust(format!("\"event_date\" / {MICROS_PER_DAY}"));
-    let events: Vec<(String, i64, Option<i64>, i64)> = ev::Entity::find()
-        .select_only()
-        .column(ev::Column::Currency)
-        .column_as(day.clone().cast_as("BIGINT"), "day")
-        .column_as(sum_bigint(ev::Column::AmountMinor), "total")
-        .column_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
-        .filter(ev::Column::TenantId.eq(tenant.uuid()))
-        .filter(ev::Column::PartnerId.eq(partner.uuid()))
-        .filter(ev::Column::Status.is_in([EventStatus::Approved.name(), EventStatus::Paid.name()]))
-        .filter(ev::Column::EventDate.gte(micros(period.start)))
-        .filter(ev::Column::EventDate.lt(micros(period.end)))
-        .group_by(ev::Column::Currency)
-        .group_by(day)
-        .into_tuple()
-        .all(db)
-        .await
-        .or_store()?;
+    for (from, to) in split.edges {
+        let rows: Vec<(String, i64, Option<i64>, i64)> = ev::Entity::find()
+            .select_only()
+            .column(ev::Column::Currency)
+            .column_as(day.clone().cast_as("BIGINT"), "day")
+            .column_as(sum_bigint(ev::Column::AmountMinor), "total")
+            .column_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
+            .filter(ev::Column::TenantId.eq(tenant.uuid()))
+            .filter(ev::Column::PartnerId.eq(partner.uuid()))
+            .filter(ev::Column::Status.is_in(earned))
+            .filter(ev::Column::EventDate.gte(from))
+            .filter(ev::Column::EventDate.lt(to))
+            .group_by(ev::Column::Currency)
+            .group_by(day.clone())
+            .into_tuple()
+            .all(db)
+            .await
+            .or_store()?;
+        for (c, d, t, n) in rows {
+            let e = by.entry((d, c)).or_default();
+            e.0 += t.unwrap_or(0);
+            e.1 += n;
+        }
+    }
     let pday = Expr::cust(format!("\"completed_at\" / {MICROS_PER_DAY}"));
     let payouts: Vec<(String, i64, Option<i64>)> = payout::Entity::find()
         .select_only()
@@ -171,12 +277,6 @@ pub(crate) async fn daily_series<C: ConnectionTrait>(
         .all(db)
         .await
         .or_store()?;
-    let mut by: BTreeMap<(i64, String), (i64, i64, i64)> = BTreeMap::new();
-    for (c, d, t, n) in events {
-        let e = by.entry((d, c)).or_default();
-        e.0 = t.unwrap_or(0);
-        e.1 = n;
-    }
     for (c, d, t) in payouts {
         by.entry((d, c)).or_default().2 = t.unwrap_or(0);
     }
@@ -304,6 +404,63 @@ pub(crate) async fn reconciliation_facts<C: ConnectionTrait>(
         });
     }
 
+    // The daily totals metrics read, against the events they summarise.
+    let events: Vec<KeyedSums<i64>> = tenant_events(ev::Entity::find())
+        .select_only()
+        .column(ev::Column::PartnerId)
+        .column(ev::Column::Currency)
+        .column(ev::Column::Status)
+        .column_as(sum_bigint(ev::Column::AmountMinor), "total")
+        .column_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
+        .group_by(ev::Column::PartnerId)
+        .group_by(ev::Column::Currency)
+        .group_by(ev::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    let mut kept = totals::Entity::find()
+        .select_only()
+        .column(totals::Column::PartnerId)
+        .column(totals::Column::Currency)
+        .column(totals::Column::Status)
+        .column_as(sum_bigint(totals::Column::AmountMinor), "total")
+        .column_as(sum_bigint(totals::Column::EventCount), "n");
+    if let Some(t) = tenant {
+        kept = kept.filter(totals::Column::TenantId.eq(t.uuid()));
+    }
+    let kept: Vec<KeyedSums<Option<i64>>> = kept
+        .group_by(totals::Column::PartnerId)
+        .group_by(totals::Column::Currency)
+        .group_by(totals::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    // [events Σ, events n, totals Σ, totals n] per partner, currency and status.
+    let mut sums: BTreeMap<(uuid::Uuid, String, String), [i64; 4]> = BTreeMap::new();
+    for (p, c, st, t, n) in events {
+        let e = sums.entry((p, c, st)).or_default();
+        e[0] = t.unwrap_or(0);
+        e[1] = n;
+    }
+    for (p, c, st, t, n) in kept {
+        let e = sums.entry((p, c, st)).or_default();
+        e[2] = t.unwrap_or(0);
+        e[3] = n.unwrap_or(0);
+    }
+    for ((p, c, st), [events_minor, events_count, totals_minor, totals_count]) in sums {
+        facts.totals.push(TotalsFacts {
+            partner_id: PartnerId::from_uuid(p),
+            currency: currency(&c)?,
+            status: EventStatus::parse(&st).map_err(|e| crate::convert::corrupt("totals", e))?,
+            events_minor,
+            events_count,
+            totals_minor,
+            totals_count,
+        });
+    }
+
     // Refunds of one commission never net more than the commission.
     let adjusted: Vec<(uuid::Uuid, Option<i64>)> = tenant_events(ev::Entity::find())
         .select_only()
@@ -346,4 +503,69 @@ pub(crate) async fn reconciliation_facts<C: ConnectionTrait>(
         .await
         .or_store()?;
     Ok(facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D: i64 = MICROS_PER_DAY;
+
+    #[test]
+    fn whole_days_come_from_totals_and_partial_edges_from_events() {
+        // Midnight to midnight: days only.
+        assert_eq!(
+            split_days(10 * D, 13 * D),
+            DaySplit {
+                days: Some((10, 13)),
+                edges: vec![]
+            }
+        );
+        // 10:17 on day 10 to 15:03 on day 13: days 11 and 12, and two edges.
+        let (s, e) = (10 * D + 37_020_000_000, 13 * D + 54_180_000_000);
+        assert_eq!(
+            split_days(s, e),
+            DaySplit {
+                days: Some((11, 13)),
+                edges: vec![(s, 11 * D), (13 * D, e)]
+            }
+        );
+        // Inside one day, across one midnight, one microsecond, empty.
+        assert_eq!(
+            split_days(10 * D + 1, 11 * D - 1),
+            DaySplit {
+                days: None,
+                edges: vec![(10 * D + 1, 11 * D - 1)]
+            }
+        );
+        assert_eq!(
+            split_days(10 * D + 5, 11 * D + 5),
+            DaySplit {
+                days: None,
+                edges: vec![(10 * D + 5, 11 * D + 5)]
+            }
+        );
+        assert_eq!(
+            split_days(10 * D, 10 * D + 1),
+            DaySplit {
+                days: None,
+                edges: vec![(10 * D, 10 * D + 1)]
+            }
+        );
+        assert_eq!(
+            split_days(10 * D, 10 * D),
+            DaySplit {
+                days: None,
+                edges: vec![]
+            }
+        );
+        // One whole day with a microsecond on each side.
+        assert_eq!(
+            split_days(10 * D - 1, 11 * D + 1),
+            DaySplit {
+                days: Some((10, 11)),
+                edges: vec![(10 * D - 1, 10 * D), (11 * D, 11 * D + 1)]
+            }
+        );
+    }
 }
