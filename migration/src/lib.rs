@@ -12,6 +12,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_ledger;
 mod m20261124_000002_access;
 mod m20261124_000003_daily_totals;
+mod m20261124_000004_list_indexes;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_ledger::Migration),
             Box::new(m20261124_000002_access::Migration),
             Box::new(m20261124_000003_daily_totals::Migration),
+            Box::new(m20261124_000004_list_indexes::Migration),
         ]
     }
 }

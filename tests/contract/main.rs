@@ -9,6 +9,7 @@ mod concurrency;
 mod ingestion;
 mod migrations;
 mod money;
+mod paging;
 mod payouts;
 mod races;
 mod reads;

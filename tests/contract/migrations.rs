@@ -16,3 +16,63 @@ contract!(up_down_up_leaves_a_working_schema, |ctx| {
         "P-1"
     );
 });
+
+/// Index names present on the ledger's two listed tables.
+async fn list_indexes(ctx: &revshare_tests::TestContext) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = match ctx.backend {
+        revshare_tests::Backend::Postgres => {
+            "SELECT indexname FROM pg_indexes WHERE tablename IN ('commission_events', 'payouts') \
+             ORDER BY 1"
+        }
+        revshare_tests::Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name IN ('commission_events', 'payouts') ORDER BY 1"
+        }
+    };
+    ctx.db
+        .query_all_raw(Statement::from_string(
+            ctx.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
+contract!(list_indexes_migration_swaps_indexes_both_ways, |ctx| {
+    use revshare_migration::{Migrator, MigratorTrait};
+    let new = [
+        "ix_events_partner_date_id",
+        "ix_events_partner_status_date_id",
+        "ix_payouts_partner_status_created_id",
+        "ix_payouts_tenant_created_id",
+    ];
+    let old = [
+        "ix_events_partner_date",
+        "ix_events_partner_status_date",
+        "ix_payouts_partner_status",
+        "ix_payouts_tenant_created",
+    ];
+    let has = |names: &[String], n: &str| names.iter().any(|x| x == n);
+    let up = list_indexes(ctx).await;
+    assert!(new.iter().all(|n| has(&up, n)), "{up:?}");
+    assert!(!old.iter().any(|n| has(&up, n)), "{up:?}");
+    // Roll back to just before this migration (whatever was added after it goes too).
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == "m20261124_000004_list_indexes")
+        .expect("registered");
+    let steps = u32::try_from(all.len() - at).unwrap();
+    Migrator::down(&ctx.db, Some(steps)).await.expect("down");
+    let down = list_indexes(ctx).await;
+    assert!(old.iter().all(|n| has(&down, n)), "{down:?}");
+    assert!(!new.iter().any(|n| has(&down, n)), "{down:?}");
+    // Same number of indexes either way: nothing more to maintain on ingestion.
+    assert_eq!(up.len(), down.len());
+    Migrator::up(&ctx.db, None).await.expect("up again");
+    assert_eq!(list_indexes(ctx).await, up);
+});

@@ -7,5 +7,6 @@ mod authz;
 mod catalogue;
 mod happy;
 mod idempotency;
+mod paging;
 mod routes;
 mod validation;

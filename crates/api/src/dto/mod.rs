@@ -11,4 +11,6 @@ pub use commission::CommissionDto;
 pub use ingestion::{OutcomeDto, PaymentIn, RefundIn};
 pub use payout::PayoutDto;
 pub use terms::{TermsDto, TierDto};
-pub use values::{AmountText, InstantParam, ListQuery, double_option, rfc3339, rfc3339_opt};
+pub use values::{
+    AmountText, CursorQuery, InstantParam, ListQuery, double_option, rfc3339, rfc3339_opt,
+};

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use revshare_domain::ValidationError;
-use revshare_domain::query::PageRequest;
+use revshare_domain::query::{ListRequest, PageRequest};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -150,6 +150,11 @@ impl ListQuery {
         PageRequest::new(self.limit, self.offset)
     }
 
+    /// The page asked for, by offset or by `cursor`.
+    pub fn request(&self, cursor: &CursorQuery) -> Result<ListRequest, ValidationError> {
+        ListRequest::new(self.limit, self.offset, cursor.cursor.as_deref())
+    }
+
     /// The status asked for, under either name.
     pub fn status(&self) -> Option<&str> {
         self.status
@@ -157,6 +162,17 @@ impl ListQuery {
             .or(self.status_filter.as_deref())
             .filter(|s| !s.is_empty())
     }
+}
+
+/// The position a list continues from, for lists that can be paged by cursor.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CursorQuery {
+    /// Continue after this position: the `X-Next-Cursor` of the previous page, as given
+    /// (opaque). Not with `offset`. Pages read by cursor cost the same at any depth and carry
+    /// no `X-Total-Count`.
+    #[param(max_length = 34, pattern = "^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
 }
 
 /// Deserialises a field that may be absent (`None`), `null` (`Some(None)`) or a value.

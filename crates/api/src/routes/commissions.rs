@@ -12,10 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::{AmountText, CommissionDto, InstantParam, ListQuery};
+use crate::dto::{AmountText, CommissionDto, CursorQuery, InstantParam, ListQuery};
 use crate::idempotency::run_once;
 use crate::problem::{ApiError, ApiResult, Problem};
-use crate::routes::list;
+use crate::routes::{list_commissions, listing};
 use crate::state::AppState;
 
 /// Filters of the tenant-wide list.
@@ -31,12 +31,18 @@ pub struct TenantCommissionQuery {
     pub search: Option<String>,
 }
 
-/// Commissions of every partner of the tenant, newest first.
+/// Commissions of every partner of the tenant, newest first (ties by id); paged by `offset`
+/// (counted in `X-Total-Count`) or by `cursor` (not counted), with `X-Next-Cursor` and `Link`
+/// to the next page.
 #[utoipa::path(
     tag = "commissions",
-    params(ListQuery, TenantCommissionQuery),
+    params(ListQuery, CursorQuery, TenantCommissionQuery),
     responses(
-        (status = 200, body = [CommissionDto], headers(("X-Total-Count" = u64, description = "rows matching the filter"))),
+        (status = 200, body = [CommissionDto], headers(
+            ("X-Total-Count" = u64, description = "rows matching the filter; offset reads only (cursor reads are not counted)"),
+            ("X-Next-Cursor" = String, description = "the `cursor` of the next page; absent on the last page"),
+            ("Link" = String, description = "`<path?…&cursor=…>; rel=\"next\"`: this request continued at the next page; absent on the last page"),
+        )),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -47,7 +53,9 @@ pub struct TenantCommissionQuery {
 pub async fn list_all(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     page: web::Query<ListQuery>,
+    cursor: web::Query<CursorQuery>,
     q: web::Query<TenantCommissionQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.principal().require_staff()?;
@@ -71,12 +79,9 @@ pub async fn list_all(
         payout_id: q.payout_id.map(revshare_domain::value::PayoutId::from_uuid),
         search: q.search.clone().filter(|s| !s.trim().is_empty()),
     };
-    let found = state
-        .engine
-        .list_commissions(caller.principal().tenant, &filter, page.page()?)
-        .await?;
-    let items: Vec<CommissionDto> = found.items.iter().map(CommissionDto::from).collect();
-    Ok(list(&items, found.total))
+    let tenant = caller.principal().tenant;
+    let found = list_commissions(&state, tenant, &filter, page.request(&cursor)?).await?;
+    Ok(listing::<_, CommissionDto>(&req, &found))
 }
 
 /// Ids of a bulk action (1–500).

@@ -13,12 +13,21 @@ pub mod portal;
 pub mod reconciliation;
 pub mod rules;
 
-use actix_web::HttpResponse;
-use actix_web::http::header::HeaderName;
+use actix_web::http::header::{self, HeaderName};
+use actix_web::{HttpRequest, HttpResponse};
+use revshare_domain::commission::CommissionEvent;
+use revshare_domain::payout::Payout;
+use revshare_domain::query::{CommissionFilter, Cursor, ListRequest, Listing, PayoutFilter};
+use revshare_domain::value::TenantId;
 use serde::Serialize;
+
+use crate::problem::ApiResult;
+use crate::state::AppState;
 
 /// The header carrying a list's total count.
 pub const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+/// The header carrying the position the next page of a list starts from.
+pub const NEXT_CURSOR: HeaderName = HeaderName::from_static("x-next-cursor");
 
 /// A JSON list answer with its total count in `X-Total-Count`.
 pub fn list<T: Serialize>(items: &[T], total: u64) -> HttpResponse {
@@ -26,4 +35,101 @@ pub fn list<T: Serialize>(items: &[T], total: u64) -> HttpResponse {
         .insert_header((TOTAL_COUNT, total.to_string()))
         .insert_header(("Access-Control-Expose-Headers", "X-Total-Count"))
         .json(items)
+}
+
+/// A JSON list answer paged by offset or cursor: `X-Total-Count` when the list was counted
+/// (offset reads), and `X-Next-Cursor` plus `Link: <…>; rel="next"` when a next page exists.
+pub fn listing<T, D>(req: &HttpRequest, found: &Listing<T>) -> HttpResponse
+where
+    D: Serialize + for<'a> From<&'a T>,
+{
+    let items: Vec<D> = found.items.iter().map(D::from).collect();
+    let mut r = HttpResponse::Ok();
+    let mut exposed = Vec::new();
+    if let Some(total) = found.total {
+        r.insert_header((TOTAL_COUNT, total.to_string()));
+        exposed.push("X-Total-Count");
+    }
+    if let Some(next) = found.next {
+        r.insert_header((NEXT_CURSOR, next.to_string()));
+        r.insert_header((
+            header::LINK,
+            format!("<{}>; rel=\"next\"", next_link(req, next)),
+        ));
+        exposed.extend(["X-Next-Cursor", "Link"]);
+    }
+    if !exposed.is_empty() {
+        r.insert_header(("Access-Control-Expose-Headers", exposed.join(", ")));
+    }
+    r.json(items)
+}
+
+/// The request's own path and query with `offset` and `cursor` replaced by the next cursor;
+/// relative, so it stays right behind a proxy that keeps the path.
+fn next_link(req: &HttpRequest, next: Cursor) -> String {
+    let raw: Vec<&str> = req
+        .query_string()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .collect();
+    // Keys as the handlers read them (percent-decoded), in the same order as the raw pairs.
+    let keys: Vec<String> =
+        actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(|q| q.into_inner().into_iter().map(|(k, _)| k).collect())
+            .unwrap_or_default();
+    let keys = if keys.len() == raw.len() {
+        keys
+    } else {
+        Vec::new()
+    };
+    let mut query: Vec<&str> = raw
+        .iter()
+        .enumerate()
+        .filter(|(i, pair)| {
+            let key = keys.get(*i).map_or_else(
+                || pair.split('=').next().unwrap_or_default(),
+                String::as_str,
+            );
+            key != "offset" && key != "cursor"
+        })
+        .map(|(_, pair)| *pair)
+        .collect();
+    // Cursors are base64url: safe in a query string as they are.
+    let cursor = format!("cursor={next}");
+    query.push(&cursor);
+    format!("{}?{}", req.path(), query.join("&"))
+}
+
+/// A page of commissions read either way.
+pub(crate) async fn list_commissions(
+    state: &AppState,
+    tenant: TenantId,
+    filter: &CommissionFilter,
+    request: ListRequest,
+) -> ApiResult<Listing<CommissionEvent>> {
+    Ok(match request {
+        ListRequest::Offset(p) => state
+            .engine
+            .list_commissions(tenant, filter, p)
+            .await?
+            .into(),
+        ListRequest::Seek(s) => state
+            .engine
+            .seek_commissions(tenant, filter, s)
+            .await?
+            .into(),
+    })
+}
+
+/// A page of payouts read either way.
+pub(crate) async fn list_payouts(
+    state: &AppState,
+    tenant: TenantId,
+    filter: &PayoutFilter,
+    request: ListRequest,
+) -> ApiResult<Listing<Payout>> {
+    Ok(match request {
+        ListRequest::Offset(p) => state.engine.list_payouts(tenant, filter, p).await?.into(),
+        ListRequest::Seek(s) => state.engine.seek_payouts(tenant, filter, s).await?.into(),
+    })
 }

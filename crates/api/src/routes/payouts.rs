@@ -12,10 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::{InstantParam, ListQuery, PayoutDto};
+use crate::dto::{CursorQuery, InstantParam, ListQuery, PayoutDto};
 use crate::idempotency::run_once;
 use crate::problem::{ApiError, ApiResult, Problem};
-use crate::routes::list;
+use crate::routes::{list_payouts, listing};
 use crate::state::AppState;
 
 /// A payout batch request.
@@ -224,12 +224,17 @@ pub struct PayoutQuery {
     pub currency: Option<String>,
 }
 
-/// Payouts of every partner, newest first.
+/// Payouts of every partner, newest first (ties by id); paged by `offset` (counted in
+/// `X-Total-Count`) or by `cursor` (not counted), with `X-Next-Cursor` and `Link` to the next.
 #[utoipa::path(
     tag = "payouts",
-    params(ListQuery, PayoutQuery),
+    params(ListQuery, CursorQuery, PayoutQuery),
     responses(
-        (status = 200, body = [PayoutDto], headers(("X-Total-Count" = u64, description = "rows matching the filter"))),
+        (status = 200, body = [PayoutDto], headers(
+            ("X-Total-Count" = u64, description = "rows matching the filter; offset reads only (cursor reads are not counted)"),
+            ("X-Next-Cursor" = String, description = "the `cursor` of the next page; absent on the last page"),
+            ("Link" = String, description = "`<path?…&cursor=…>; rel=\"next\"`: this request continued at the next page; absent on the last page"),
+        )),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -240,7 +245,9 @@ pub struct PayoutQuery {
 pub async fn list_all(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     page: web::Query<ListQuery>,
+    cursor: web::Query<CursorQuery>,
     q: web::Query<PayoutQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.principal().require_staff()?;
@@ -254,12 +261,9 @@ pub async fn list_all(
             .map(Currency::parse)
             .transpose()?,
     };
-    let found = state
-        .engine
-        .list_payouts(caller.principal().tenant, &filter, page.page()?)
-        .await?;
-    let items: Vec<PayoutDto> = found.items.iter().map(PayoutDto::from).collect();
-    Ok(list(&items, found.total))
+    let tenant = caller.principal().tenant;
+    let found = list_payouts(&state, tenant, &filter, page.request(&cursor)?).await?;
+    Ok(listing::<_, PayoutDto>(&req, &found))
 }
 
 /// One payout.

@@ -1,11 +1,13 @@
 //! The partner portal (`/api/v1/partners/revenue/…`): a partner user sees only their own
 //! partner; operators and auditors name the partner with `partner_id`.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use revshare_domain::commission::{EventStatus, EventType};
 use revshare_domain::metrics::Granularity;
 use revshare_domain::payout::PayoutStatus;
-use revshare_domain::query::{CommissionFilter, MAX_PAGE_LIMIT, PageRequest, PayoutFilter};
+use revshare_domain::query::{
+    CommissionFilter, MAX_PAGE_LIMIT, PageRequest, PayoutFilter, SeekRequest,
+};
 use revshare_domain::value::{Currency, PartnerId, PayoutId, Period, TenantId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,9 +15,9 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::csv::{Cell, Csv, MAX_EXPORT_ROWS};
-use crate::dto::{CommissionDto, InstantParam, ListQuery, PayoutDto, rfc3339};
+use crate::dto::{CommissionDto, CursorQuery, InstantParam, ListQuery, PayoutDto, rfc3339};
 use crate::problem::{ApiError, ApiResult, Problem};
-use crate::routes::list;
+use crate::routes::{list_commissions, list_payouts, listing};
 use crate::state::AppState;
 
 /// The partner whose portal is read, and the period.
@@ -248,12 +250,18 @@ pub async fn series(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// The partner's commissions, newest first; the total count is in `X-Total-Count`.
+/// The partner's commissions, newest first (ties by id). Page by `offset` (the total count is
+/// in `X-Total-Count`) or by `cursor` (no count; any depth costs the same): every page that
+/// has a next one names it in `X-Next-Cursor` and `Link`.
 #[utoipa::path(
     tag = "portal",
-    params(ListQuery, CommissionQuery),
+    params(ListQuery, CursorQuery, CommissionQuery),
     responses(
-        (status = 200, body = [CommissionDto], headers(("X-Total-Count" = u64, description = "rows matching the filter"))),
+        (status = 200, body = [CommissionDto], headers(
+            ("X-Total-Count" = u64, description = "rows matching the filter; offset reads only (cursor reads are not counted)"),
+            ("X-Next-Cursor" = String, description = "the `cursor` of the next page; absent on the last page"),
+            ("Link" = String, description = "`<path?…&cursor=…>; rel=\"next\"`: this request continued at the next page; absent on the last page"),
+        )),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -264,17 +272,15 @@ pub async fn series(
 pub async fn commissions(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     page: web::Query<ListQuery>,
+    cursor: web::Query<CursorQuery>,
     q: web::Query<CommissionQuery>,
 ) -> ApiResult<HttpResponse> {
     let (tenant, partner) = resolve(&state, &caller, q.partner_id).await?;
     let filter = commission_filter(partner, page.status(), &q)?;
-    let found = state
-        .engine
-        .list_commissions(tenant, &filter, page.page()?)
-        .await?;
-    let items: Vec<CommissionDto> = found.items.iter().map(CommissionDto::from).collect();
-    Ok(list(&items, found.total))
+    let found = list_commissions(&state, tenant, &filter, page.request(&cursor)?).await?;
+    Ok(listing::<_, CommissionDto>(&req, &found))
 }
 
 fn commission_row(csv: &mut Csv, e: &CommissionDto) {
@@ -318,29 +324,36 @@ pub(crate) async fn export(
     filter: &CommissionFilter,
 ) -> ApiResult<String> {
     let mut csv = Csv::new(COMMISSION_COLUMNS);
-    let mut offset = 0u64;
-    loop {
-        let page = PageRequest {
+    // The first page is counted, to refuse an oversized export before writing it; the rest
+    // are read by cursor, so the last page costs what the first does.
+    let first = PageRequest {
+        limit: MAX_PAGE_LIMIT,
+        offset: 0,
+    };
+    let found = state.engine.list_commissions(tenant, filter, first).await?;
+    if found.total > MAX_EXPORT_ROWS {
+        return Err(ApiError::invalid(
+            "from",
+            format!(
+                "the export would hold {} rows; narrow it to at most {MAX_EXPORT_ROWS}",
+                found.total
+            ),
+        ));
+    }
+    let mut next = found.next_cursor();
+    for e in &found.items {
+        commission_row(&mut csv, &CommissionDto::from(e));
+    }
+    while let Some(after) = next {
+        let page = SeekRequest {
             limit: MAX_PAGE_LIMIT,
-            offset,
+            after: Some(after),
         };
-        let found = state.engine.list_commissions(tenant, filter, page).await?;
-        if found.total > MAX_EXPORT_ROWS {
-            return Err(ApiError::invalid(
-                "from",
-                format!(
-                    "the export would hold {} rows; narrow it to at most {MAX_EXPORT_ROWS}",
-                    found.total
-                ),
-            ));
-        }
+        let found = state.engine.seek_commissions(tenant, filter, page).await?;
         for e in &found.items {
             commission_row(&mut csv, &CommissionDto::from(e));
         }
-        offset += found.items.len() as u64;
-        if found.items.is_empty() || offset >= found.total {
-            break;
-        }
+        next = found.next;
     }
     Ok(csv.finish())
 }
@@ -412,12 +425,17 @@ pub async fn commission(
     Ok(HttpResponse::Ok().json(CommissionDto::from(&e)))
 }
 
-/// The partner's payouts, newest first; the total count is in `X-Total-Count`.
+/// The partner's payouts, newest first (ties by id); paged by `offset` (counted in
+/// `X-Total-Count`) or by `cursor` (not counted), with `X-Next-Cursor` and `Link` to the next.
 #[utoipa::path(
     tag = "portal",
-    params(ListQuery, PartnerQuery),
+    params(ListQuery, CursorQuery, PartnerQuery),
     responses(
-        (status = 200, body = [PayoutDto], headers(("X-Total-Count" = u64, description = "rows matching the filter"))),
+        (status = 200, body = [PayoutDto], headers(
+            ("X-Total-Count" = u64, description = "rows matching the filter; offset reads only (cursor reads are not counted)"),
+            ("X-Next-Cursor" = String, description = "the `cursor` of the next page; absent on the last page"),
+            ("Link" = String, description = "`<path?…&cursor=…>; rel=\"next\"`: this request continued at the next page; absent on the last page"),
+        )),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -428,7 +446,9 @@ pub async fn commission(
 pub async fn payouts(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     page: web::Query<ListQuery>,
+    cursor: web::Query<CursorQuery>,
     q: web::Query<PartnerQuery>,
 ) -> ApiResult<HttpResponse> {
     let (tenant, partner) = resolve(&state, &caller, q.partner_id).await?;
@@ -437,12 +457,8 @@ pub async fn payouts(
         status: page.status().map(PayoutStatus::parse).transpose()?,
         currency: None,
     };
-    let found = state
-        .engine
-        .list_payouts(tenant, &filter, page.page()?)
-        .await?;
-    let items: Vec<PayoutDto> = found.items.iter().map(PayoutDto::from).collect();
-    Ok(list(&items, found.total))
+    let found = list_payouts(&state, tenant, &filter, page.request(&cursor)?).await?;
+    Ok(listing::<_, PayoutDto>(&req, &found))
 }
 
 /// One payout of the partner.

@@ -15,7 +15,7 @@ use crate::ingestion::{PaymentRecord, RefundRecord};
 use crate::metrics::{CurrencyMetrics, SeriesPoint};
 use crate::partner::{Partner, PartnerUser};
 use crate::payout::{Payout, PayoutStatus};
-use crate::query::{CommissionFilter, Page, PageRequest, PayoutFilter};
+use crate::query::{CommissionFilter, Page, PageRequest, PayoutFilter, SeekPage, SeekRequest};
 use crate::reconciliation::ReconciliationFacts;
 use crate::terms::CommissionRule;
 use crate::value::{
@@ -327,6 +327,14 @@ pub trait Ledger: Send + Sync {
         filter: &CommissionFilter,
         page: PageRequest,
     ) -> Result<Page<CommissionEvent>, StoreError>;
+    /// Commission events after a position, newest first (ties by id, descending); nothing is
+    /// counted.
+    async fn seek_commissions(
+        &self,
+        tenant: TenantId,
+        filter: &CommissionFilter,
+        page: SeekRequest,
+    ) -> Result<SeekPage<CommissionEvent>, StoreError>;
     /// A payout.
     async fn payout(&self, tenant: TenantId, id: PayoutId) -> Result<Option<Payout>, StoreError>;
     /// A page of payouts, newest first.
@@ -336,6 +344,13 @@ pub trait Ledger: Send + Sync {
         filter: &PayoutFilter,
         page: PageRequest,
     ) -> Result<Page<Payout>, StoreError>;
+    /// Payouts after a position, newest first (ties by id, descending); nothing is counted.
+    async fn seek_payouts(
+        &self,
+        tenant: TenantId,
+        filter: &PayoutFilter,
+        page: SeekRequest,
+    ) -> Result<SeekPage<Payout>, StoreError>;
     /// Per-currency metrics of a partner: period figures over `period`, balances as of now.
     async fn metrics(
         &self,

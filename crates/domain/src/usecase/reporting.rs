@@ -6,7 +6,9 @@ use crate::commission::CommissionEvent;
 use crate::error::{DomainError, ValidationError};
 use crate::metrics::{Granularity, RevenueMetrics, SeriesPoint, regroup};
 use crate::payout::Payout;
-use crate::query::{CommissionFilter, MAX_SEARCH_LEN, Page, PageRequest, PayoutFilter};
+use crate::query::{
+    CommissionFilter, MAX_SEARCH_LEN, Page, PageRequest, PayoutFilter, SeekPage, SeekRequest,
+};
 use crate::usecase::Engine;
 use crate::value::{EventId, PartnerId, PayoutId, Period, TenantId};
 
@@ -83,18 +85,20 @@ impl Engine {
         filter: &CommissionFilter,
         page: PageRequest,
     ) -> Result<Page<CommissionEvent>, DomainError> {
-        if filter
-            .search
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > MAX_SEARCH_LEN)
-        {
-            return Err(ValidationError::new(
-                "search",
-                format!("at most {MAX_SEARCH_LEN} characters"),
-            )
-            .into());
-        }
+        check_search(filter)?;
         Ok(self.ledger.list_commissions(tenant, filter, page).await?)
+    }
+
+    /// A page of commissions after a position, newest first, without a count: its cost does
+    /// not grow with the depth of the page.
+    pub async fn seek_commissions(
+        &self,
+        tenant: TenantId,
+        filter: &CommissionFilter,
+        page: SeekRequest,
+    ) -> Result<SeekPage<CommissionEvent>, DomainError> {
+        check_search(filter)?;
+        Ok(self.ledger.seek_commissions(tenant, filter, page).await?)
     }
 
     /// One commission; `partner` restricts it to that partner's ledger.
@@ -119,6 +123,16 @@ impl Engine {
         page: PageRequest,
     ) -> Result<Page<Payout>, DomainError> {
         Ok(self.ledger.list_payouts(tenant, filter, page).await?)
+    }
+
+    /// A page of payouts after a position, newest first, without a count.
+    pub async fn seek_payouts(
+        &self,
+        tenant: TenantId,
+        filter: &PayoutFilter,
+        page: SeekRequest,
+    ) -> Result<SeekPage<Payout>, DomainError> {
+        Ok(self.ledger.seek_payouts(tenant, filter, page).await?)
     }
 
     /// One payout; `partner` restricts it to that partner's payouts.
@@ -166,4 +180,18 @@ impl Engine {
         self.partner(tenant, partner).await?;
         Ok(self.ledger.accounts_of_partner(tenant, partner).await?)
     }
+}
+
+fn check_search(filter: &CommissionFilter) -> Result<(), ValidationError> {
+    if filter
+        .search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SEARCH_LEN)
+    {
+        return Err(ValidationError::new(
+            "search",
+            format!("at most {MAX_SEARCH_LEN} characters"),
+        ));
+    }
+    Ok(())
 }

@@ -1,10 +1,12 @@
 //! Parsers of outside input fed hostile text: `Money::parse` / `Money::from_input`,
-//! `Currency::parse`, `Rate::parse`, `PageRequest::new`, the external and UUID ids, and the
-//! instant helpers. None may panic on anything; what they accept must be exactly what they
+//! `Currency::parse`, `Rate::parse`, `PageRequest::new`, `Cursor::parse`, `ListRequest::new`,
+//! the external and UUID ids, and the instant helpers. None may panic on anything; what they accept must be exactly what they
 //! promise.
 
 use proptest::prelude::*;
-use revshare_domain::query::{DEFAULT_PAGE_LIMIT, MAX_OFFSET, MAX_PAGE_LIMIT, PageRequest};
+use revshare_domain::query::{
+    CURSOR_LEN, Cursor, DEFAULT_PAGE_LIMIT, ListRequest, MAX_OFFSET, MAX_PAGE_LIMIT, PageRequest,
+};
 use revshare_domain::value::{
     Currency, CustomerId, InvoiceId, MAX_EXTERNAL_ID_LEN, MAX_MINOR_UNITS, Money, PartnerId,
     PaymentId, PayoutId, ProductId, RATE_DECIMALS, Rate, RefundId, add_months, check_instant,
@@ -62,8 +64,88 @@ fn any_instant() -> impl Strategy<Value = OffsetDateTime> {
     })
 }
 
+/// Text shaped like a cursor: any text, base64url-ish text around the 34-character length,
+/// text that decodes to version 1 with valid unused bits (mostly valid cursors), and valid
+/// cursors with one character changed.
+fn cursorish() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[A-Za-z0-9_=+/-]{0,40}",
+        "A[Q-f][A-Za-z0-9_-]{31}[AQgw]",
+        (
+            any::<i64>(),
+            any::<u128>(),
+            0usize..CURSOR_LEN,
+            any::<char>()
+        )
+            .prop_map(|(micros, id, at, c)| {
+                let at_micros = micros % 200_000_000_000_000_000;
+                let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_micros) * 1_000)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                let mut chars: Vec<char> = Cursor::new(t, uuid::Uuid::from_u128(id))
+                    .to_string()
+                    .chars()
+                    .collect();
+                chars[at] = c;
+                chars.into_iter().collect()
+            }),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+    /// Any text as a cursor: never a panic; an accepted cursor is 34 base64url characters
+    /// and prints back as exactly the text (one spelling per position); a refusal names
+    /// `cursor`.
+    #[test]
+    fn cursor_parse_takes_any_text(text in cursorish()) {
+        match Cursor::parse(&text) {
+            Ok(c) => {
+                prop_assert_eq!(text.len(), CURSOR_LEN);
+                prop_assert_eq!(c.to_string(), text);
+            }
+            Err(e) => {
+                prop_assert_eq!(e.fields.len(), 1);
+                prop_assert_eq!(e.fields[0].field.as_str(), "cursor");
+            }
+        }
+    }
+
+    /// Every position a row can have survives its text: instant to the microsecond, and id.
+    #[test]
+    fn cursors_round_trip(at in any_instant(), id in any::<u128>()) {
+        let c = Cursor::new(at, uuid::Uuid::from_u128(id));
+        prop_assert_eq!(i128::from(c.at_micros()), at.unix_timestamp_nanos() / 1_000);
+        prop_assert_eq!(Cursor::parse(&c.to_string()).unwrap(), c);
+    }
+
+    /// Any paging parameters: never a panic; a cursor together with an offset is refused, and
+    /// otherwise the verdict on limit and offset is `PageRequest::new`'s.
+    #[test]
+    fn list_request_takes_any_parameters(
+        limit in prop::option::of(prop_oneof![any::<i64>(), -2i64..=502]),
+        offset in prop::option::of(prop_oneof![any::<i64>(), -2i64..=2]),
+        cursor in prop::option::of(cursorish()),
+    ) {
+        let r = ListRequest::new(limit, offset, cursor.as_deref());
+        match cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => prop_assert_eq!(
+                r.map_err(|e| e.fields),
+                PageRequest::new(limit, offset).map(ListRequest::Offset).map_err(|e| e.fields)
+            ),
+            Some(c) => {
+                let valid = offset.is_none()
+                    && PageRequest::new(limit, None).is_ok()
+                    && Cursor::parse(c).is_ok();
+                prop_assert_eq!(r.is_ok(), valid);
+                if offset.is_some() {
+                    let e = r.unwrap_err();
+                    prop_assert_eq!(e.fields[0].field.as_str(), "cursor");
+                }
+            }
+        }
+    }
 
     /// Any text in any currency: never a panic; an accepted amount is exact in the minor unit,
     /// within the bound, equal to the text's value, and prints back to itself.

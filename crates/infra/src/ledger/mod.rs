@@ -14,7 +14,9 @@ use revshare_domain::metrics::{CurrencyMetrics, SeriesPoint};
 use revshare_domain::partner::Partner;
 use revshare_domain::payout::Payout;
 use revshare_domain::port::{Ledger, LedgerTx};
-use revshare_domain::query::{CommissionFilter, Page, PageRequest, PayoutFilter};
+use revshare_domain::query::{
+    CommissionFilter, Page, PageRequest, PayoutFilter, SeekPage, SeekRequest,
+};
 use revshare_domain::reconciliation::ReconciliationFacts;
 use revshare_domain::terms::CommissionRule;
 use revshare_domain::value::{EventId, PartnerId, PayoutId, Period, TenantId};
@@ -97,6 +99,15 @@ impl Ledger for SeaLedger {
         read::list_commissions(&self.db, tenant, filter, page).await
     }
 
+    async fn seek_commissions(
+        &self,
+        tenant: TenantId,
+        filter: &CommissionFilter,
+        page: SeekRequest,
+    ) -> Result<SeekPage<CommissionEvent>, StoreError> {
+        read::seek_commissions(&self.db, tenant, filter, page).await
+    }
+
     async fn payout(&self, tenant: TenantId, id: PayoutId) -> Result<Option<Payout>, StoreError> {
         read::payout(&self.db, tenant, id).await
     }
@@ -108,6 +119,15 @@ impl Ledger for SeaLedger {
         page: PageRequest,
     ) -> Result<Page<Payout>, StoreError> {
         read::list_payouts(&self.db, tenant, filter, page).await
+    }
+
+    async fn seek_payouts(
+        &self,
+        tenant: TenantId,
+        filter: &PayoutFilter,
+        page: SeekRequest,
+    ) -> Result<SeekPage<Payout>, StoreError> {
+        read::seek_payouts(&self.db, tenant, filter, page).await
     }
 
     async fn metrics(

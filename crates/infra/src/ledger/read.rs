@@ -5,12 +5,15 @@ use revshare_domain::attribution::PartnerAccount;
 use revshare_domain::commission::CommissionEvent;
 use revshare_domain::partner::Partner;
 use revshare_domain::payout::Payout;
-use revshare_domain::query::{CommissionFilter, Page, PageRequest, PayoutFilter};
+use revshare_domain::query::{
+    CommissionFilter, Cursor, Page, PageRequest, PayoutFilter, SeekPage, SeekRequest,
+};
 use revshare_domain::terms::CommissionRule;
 use revshare_domain::value::{EventId, PartnerId, PayoutId, TenantId};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 
 use crate::convert::{account_from, event_from, micros, partner_from, payout_from, rule_from};
@@ -114,12 +117,20 @@ pub(crate) async fn events_by_ids<C: ConnectionTrait>(
         .collect()
 }
 
-pub(crate) async fn list_commissions<C: ConnectionTrait>(
-    db: &C,
-    tenant: TenantId,
-    f: &CommissionFilter,
-    page: PageRequest,
-) -> Result<Page<CommissionEvent>, StoreError> {
+/// The rows strictly after `c` in the order `at DESC, id DESC`: `(at, id) < (c.at, c.id)`,
+/// spelled without row values for portability. The leading `at <= c.at` is implied by the rest
+/// but is what the planner can use as an index range, so the scan starts at the position
+/// instead of filtering every newer row of the list.
+fn after<C: ColumnTrait>(at: C, id: C, c: Cursor) -> Condition {
+    let m = c.at_micros();
+    Condition::all().add(at.lte(m)).add(
+        Condition::any()
+            .add(at.lt(m))
+            .add(Condition::all().add(at.eq(m)).add(id.lt(c.id()))),
+    )
+}
+
+fn commission_query(tenant: TenantId, f: &CommissionFilter) -> Select<ev::Entity> {
     let mut q = ev::Entity::find().filter(ev::Column::TenantId.eq(tenant.uuid()));
     if let Some(p) = f.partner_id {
         q = q.filter(ev::Column::PartnerId.eq(p.uuid()));
@@ -150,10 +161,25 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
                 .add(ev::Column::CustomerId.eq(s)),
         );
     }
-    let total = q.clone().count(db).await.or_store()?;
-    let rows = q
-        .order_by_desc(ev::Column::EventDate)
+    q
+}
+
+/// Newest first, ties by id: the order of the indexes (…, event_date, id), read backwards.
+/// Not part of the filter query, so counts stay free of it.
+fn newest_events(q: Select<ev::Entity>) -> Select<ev::Entity> {
+    q.order_by_desc(ev::Column::EventDate)
         .order_by_desc(ev::Column::Id)
+}
+
+pub(crate) async fn list_commissions<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    f: &CommissionFilter,
+    page: PageRequest,
+) -> Result<Page<CommissionEvent>, StoreError> {
+    let q = commission_query(tenant, f);
+    let total = q.clone().count(db).await.or_store()?;
+    let rows = newest_events(q)
         .offset(page.offset)
         .limit(u64::from(page.limit))
         .all(db)
@@ -164,6 +190,26 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
         total,
         page,
     })
+}
+
+pub(crate) async fn seek_commissions<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    f: &CommissionFilter,
+    page: SeekRequest,
+) -> Result<SeekPage<CommissionEvent>, StoreError> {
+    let mut q = commission_query(tenant, f);
+    if let Some(c) = page.after {
+        q = q.filter(after(ev::Column::EventDate, ev::Column::Id, c));
+    }
+    // One row more than asked tells whether a next page exists, without counting.
+    let rows = newest_events(q)
+        .limit(u64::from(page.limit) + 1)
+        .all(db)
+        .await
+        .or_store()?;
+    let items = rows.into_iter().map(event_from).collect::<Result<_, _>>()?;
+    Ok(SeekPage::cut(items, page.limit))
 }
 
 pub(crate) async fn payout<C: ConnectionTrait>(
@@ -180,12 +226,7 @@ pub(crate) async fn payout<C: ConnectionTrait>(
         .transpose()
 }
 
-pub(crate) async fn list_payouts<C: ConnectionTrait>(
-    db: &C,
-    tenant: TenantId,
-    f: &PayoutFilter,
-    page: PageRequest,
-) -> Result<Page<Payout>, StoreError> {
+fn payout_query(tenant: TenantId, f: &PayoutFilter) -> Select<payout::Entity> {
     let mut q = payout::Entity::find().filter(payout::Column::TenantId.eq(tenant.uuid()));
     if let Some(p) = f.partner_id {
         q = q.filter(payout::Column::PartnerId.eq(p.uuid()));
@@ -196,10 +237,23 @@ pub(crate) async fn list_payouts<C: ConnectionTrait>(
     if let Some(c) = f.currency {
         q = q.filter(payout::Column::Currency.eq(c.code()));
     }
-    let total = q.clone().count(db).await.or_store()?;
-    let rows = q
-        .order_by_desc(payout::Column::CreatedAt)
+    q
+}
+
+fn newest_payouts(q: Select<payout::Entity>) -> Select<payout::Entity> {
+    q.order_by_desc(payout::Column::CreatedAt)
         .order_by_desc(payout::Column::Id)
+}
+
+pub(crate) async fn list_payouts<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    f: &PayoutFilter,
+    page: PageRequest,
+) -> Result<Page<Payout>, StoreError> {
+    let q = payout_query(tenant, f);
+    let total = q.clone().count(db).await.or_store()?;
+    let rows = newest_payouts(q)
         .offset(page.offset)
         .limit(u64::from(page.limit))
         .all(db)
@@ -213,4 +267,26 @@ pub(crate) async fn list_payouts<C: ConnectionTrait>(
         total,
         page,
     })
+}
+
+pub(crate) async fn seek_payouts<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    f: &PayoutFilter,
+    page: SeekRequest,
+) -> Result<SeekPage<Payout>, StoreError> {
+    let mut q = payout_query(tenant, f);
+    if let Some(c) = page.after {
+        q = q.filter(after(payout::Column::CreatedAt, payout::Column::Id, c));
+    }
+    let rows = newest_payouts(q)
+        .limit(u64::from(page.limit) + 1)
+        .all(db)
+        .await
+        .or_store()?;
+    let items = rows
+        .into_iter()
+        .map(payout_from)
+        .collect::<Result<_, _>>()?;
+    Ok(SeekPage::cut(items, page.limit))
 }
