@@ -240,6 +240,11 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(error = %msg, "database unavailable");
                 ApiError::unavailable()
             }
+            // Still aborted after the engine's retries: transient, nothing was written.
+            StoreError::Contention(msg) => {
+                tracing::warn!(error = %msg, "database contention");
+                ApiError::unavailable()
+            }
             StoreError::Internal(msg) => {
                 tracing::error!(error = %msg, "store failure");
                 ApiError::internal()

@@ -103,6 +103,10 @@ pub enum StoreError {
     /// The database could not be reached or timed out; the operation may be retried.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The database aborted the transaction to break a deadlock or a serialization conflict
+    /// with a concurrent one; nothing of it was written and running it again is safe.
+    #[error("store contention: {0}")]
+    Contention(String),
     /// Anything else: a bug or a corrupt row. Never shown to callers verbatim.
     #[error("store failure: {0}")]
     Internal(String),

@@ -26,10 +26,28 @@ fn is_unavailable(e: &DbErr) -> bool {
     }
 }
 
+/// True when PostgreSQL aborted the transaction to break a deadlock (`40P01`) or a
+/// serialization conflict (`40001`): a retry of the whole transaction is safe.
+fn is_contention(e: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let (DbErr::Query(RuntimeErr::SqlxError(x)) | DbErr::Exec(RuntimeErr::SqlxError(x))) = e else {
+        return false;
+    };
+    match &**x {
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| matches!(c.as_ref(), "40P01" | "40001")),
+        _ => false,
+    }
+}
+
 /// Maps a SeaORM error to the domain's store error.
 pub(crate) fn store_err(e: DbErr) -> StoreError {
     if let Some(SqlErr::UniqueConstraintViolation(msg)) = e.sql_err() {
         return StoreError::Conflict(msg);
+    }
+    if is_contention(&e) {
+        return StoreError::Contention(e.to_string());
     }
     if is_unavailable(&e) {
         return StoreError::Unavailable(e.to_string());

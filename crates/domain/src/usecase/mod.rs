@@ -97,6 +97,30 @@ impl Engine {
     }
 }
 
+/// Attempts of a use case the database keeps aborting for contention before giving up.
+const MAX_CONTENTION_ATTEMPTS: usize = 5;
+
+/// Runs a transactional use case again when the database aborted it to break a deadlock or
+/// a serialization conflict (rare, under concurrent writers of one partner's totals): nothing
+/// of the aborted attempt was written, and the next one sees the winner's writes.
+pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, crate::error::DomainError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::error::DomainError>>,
+{
+    let mut n = 1;
+    loop {
+        match attempt().await {
+            Err(crate::error::DomainError::Store(crate::error::StoreError::Contention(_)))
+                if n < MAX_CONTENTION_ATTEMPTS =>
+            {
+                n += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Checks free text: trimmed, 1..=max characters, no control characters.
 pub(crate) fn required_text(
     field: &str,

@@ -86,80 +86,83 @@ impl Engine {
             crate::value::check_instant("period_start", start)?;
         }
         let method = required_text("payment_method", &req.payment_method, MAX_REFERENCE_LEN)?;
-        let mut tx = self.ledger.begin().await?;
-        let partner = tx
-            .lock_partner(tenant, req.partner_id)
-            .await?
-            .ok_or(DomainError::not_found("partner"))?;
-        let now = self.clock.now();
-        let mut payout = Payout {
-            id: PayoutId::from_uuid(self.ids.new_id()),
-            tenant_id: tenant,
-            partner_id: partner.id,
-            total: Money::zero(req.currency),
-            commission_count: 0,
-            status: PayoutStatus::Pending,
-            period_start: req.period_start,
-            period_end: req.period_end,
-            payment_method: method,
-            payment_reference: None,
-            failure_reason: None,
-            created_by: actor.subject().to_owned(),
-            created_at: now,
-            updated_at: now,
-            completed_at: None,
-        };
-        tx.insert_payout(&payout).await?;
-        let claim = tx
-            .claim_events(
-                tenant,
-                partner.id,
-                req.currency,
-                req.period_start,
-                req.period_end,
-                payout.id,
-            )
-            .await?;
-        let net = Money::from_minor(claim.total_minor, req.currency)?;
-        let refusal = if claim.count == 0 {
-            Some(PayoutRefusal::NothingToPay)
-        } else if !net.is_positive() {
-            Some(PayoutRefusal::NetNotPositive)
-        } else if net.amount() < partner.minimum_payout(req.currency).amount() {
-            Some(PayoutRefusal::BelowMinimum)
-        } else {
-            None
-        };
-        if let Some(reason) = refusal {
-            // Dropping the transaction rolls the payout and the claim back.
-            drop(tx);
-            return Ok(PayoutBatchOutcome::Refused {
+        crate::usecase::retrying(|| async {
+            let mut tx = self.ledger.begin().await?;
+            let partner = tx
+                .lock_partner(tenant, req.partner_id)
+                .await?
+                .ok_or(DomainError::not_found("partner"))?;
+            let now = self.clock.now();
+            let mut payout = Payout {
+                id: PayoutId::from_uuid(self.ids.new_id()),
+                tenant_id: tenant,
                 partner_id: partner.id,
-                currency: req.currency,
-                reason,
-                net,
-            });
-        }
-        payout.total = net;
-        payout.commission_count = u32::try_from(claim.count)
-            .map_err(|_| DomainError::Conflict("too many commissions for one payout".into()))?;
-        if !tx.update_payout(&payout, PayoutStatus::Pending).await? {
-            return Err(DomainError::Conflict(
-                "the payout changed while it was being made".into(),
-            ));
-        }
-        let record = self.audit(
-            tenant,
-            actor,
-            "payout.create",
-            "payout",
-            payout.id.to_string(),
-            None,
-            Some(Snapshot::Payout(Box::new(payout.clone()))),
-        );
-        tx.insert_audit(&record).await?;
-        tx.commit().await?;
-        Ok(PayoutBatchOutcome::Created(payout))
+                total: Money::zero(req.currency),
+                commission_count: 0,
+                status: PayoutStatus::Pending,
+                period_start: req.period_start,
+                period_end: req.period_end,
+                payment_method: method.clone(),
+                payment_reference: None,
+                failure_reason: None,
+                created_by: actor.subject().to_owned(),
+                created_at: now,
+                updated_at: now,
+                completed_at: None,
+            };
+            tx.insert_payout(&payout).await?;
+            let claim = tx
+                .claim_events(
+                    tenant,
+                    partner.id,
+                    req.currency,
+                    req.period_start,
+                    req.period_end,
+                    payout.id,
+                )
+                .await?;
+            let net = Money::from_minor(claim.total_minor, req.currency)?;
+            let refusal = if claim.count == 0 {
+                Some(PayoutRefusal::NothingToPay)
+            } else if !net.is_positive() {
+                Some(PayoutRefusal::NetNotPositive)
+            } else if net.amount() < partner.minimum_payout(req.currency).amount() {
+                Some(PayoutRefusal::BelowMinimum)
+            } else {
+                None
+            };
+            if let Some(reason) = refusal {
+                // Dropping the transaction rolls the payout and the claim back.
+                drop(tx);
+                return Ok(PayoutBatchOutcome::Refused {
+                    partner_id: partner.id,
+                    currency: req.currency,
+                    reason,
+                    net,
+                });
+            }
+            payout.total = net;
+            payout.commission_count = u32::try_from(claim.count)
+                .map_err(|_| DomainError::Conflict("too many commissions for one payout".into()))?;
+            if !tx.update_payout(&payout, PayoutStatus::Pending).await? {
+                return Err(DomainError::Conflict(
+                    "the payout changed while it was being made".into(),
+                ));
+            }
+            let record = self.audit(
+                tenant,
+                actor,
+                "payout.create",
+                "payout",
+                payout.id.to_string(),
+                None,
+                Some(Snapshot::Payout(Box::new(payout.clone()))),
+            );
+            tx.insert_audit(&record).await?;
+            tx.commit().await?;
+            Ok(PayoutBatchOutcome::Created(payout))
+        })
+        .await
     }
 
     /// Runs [`Engine::create_payout`] for every partner and currency with approved, unclaimed

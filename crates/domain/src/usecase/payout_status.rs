@@ -54,73 +54,76 @@ impl Engine {
         id: PayoutId,
         mv: PayoutMove,
     ) -> Result<Payout, DomainError> {
-        let mut tx = self.ledger.begin().await?;
-        let mut payout = tx
-            .lock_payout(tenant, id)
-            .await?
-            .ok_or(DomainError::not_found("payout"))?;
-        let before = Snapshot::Payout(Box::new(payout.clone()));
-        let from = payout.status;
-        payout.status = from.move_to(mv.target())?;
-        let now = self.clock.now();
-        payout.updated_at = now;
-        match &mv {
-            PayoutMove::Ready | PayoutMove::Processing => {}
-            PayoutMove::Complete { payment_reference } => {
-                payout.payment_reference = Some(required_text(
-                    "payment_reference",
-                    payment_reference,
-                    MAX_REFERENCE_LEN,
-                )?);
-                payout.completed_at = Some(now);
-            }
-            PayoutMove::Fail { reason } | PayoutMove::Cancel { reason } => {
-                payout.failure_reason = Some(required_text(
-                    "reason",
-                    reason,
-                    crate::commission::MAX_TEXT_LEN,
-                )?);
-            }
-        }
-        if !tx.update_payout(&payout, from).await? {
-            return Err(DomainError::Conflict(
-                "the payout moved meanwhile; try again".into(),
-            ));
-        }
-        let action = match &mv {
-            PayoutMove::Ready => "payout.ready",
-            PayoutMove::Processing => "payout.processing",
-            PayoutMove::Complete { .. } => "payout.complete",
-            PayoutMove::Fail { .. } => "payout.fail",
-            PayoutMove::Cancel { .. } => "payout.cancel",
-        };
-        match mv {
-            PayoutMove::Complete { .. } => {
-                let paid = tx.mark_events_paid(tenant, id, now).await?;
-                if paid != u64::from(payout.commission_count) {
-                    return Err(DomainError::Conflict(format!(
-                        "payout holds {paid} approved commissions, expected {}; nothing changed",
-                        payout.commission_count
-                    )));
+        crate::usecase::retrying(|| async {
+            let mut tx = self.ledger.begin().await?;
+            let mut payout = tx
+                .lock_payout(tenant, id)
+                .await?
+                .ok_or(DomainError::not_found("payout"))?;
+            let before = Snapshot::Payout(Box::new(payout.clone()));
+            let from = payout.status;
+            payout.status = from.move_to(mv.target())?;
+            let now = self.clock.now();
+            payout.updated_at = now;
+            match &mv {
+                PayoutMove::Ready | PayoutMove::Processing => {}
+                PayoutMove::Complete { payment_reference } => {
+                    payout.payment_reference = Some(required_text(
+                        "payment_reference",
+                        payment_reference,
+                        MAX_REFERENCE_LEN,
+                    )?);
+                    payout.completed_at = Some(now);
+                }
+                PayoutMove::Fail { reason } | PayoutMove::Cancel { reason } => {
+                    payout.failure_reason = Some(required_text(
+                        "reason",
+                        reason,
+                        crate::commission::MAX_TEXT_LEN,
+                    )?);
                 }
             }
-            PayoutMove::Fail { .. } | PayoutMove::Cancel { .. } => {
-                tx.release_events(tenant, id).await?;
+            if !tx.update_payout(&payout, from).await? {
+                return Err(DomainError::Conflict(
+                    "the payout moved meanwhile; try again".into(),
+                ));
             }
-            PayoutMove::Ready | PayoutMove::Processing => {}
-        }
-        let after = Snapshot::Payout(Box::new(payout.clone()));
-        let record = self.audit(
-            tenant,
-            actor,
-            action,
-            "payout",
-            id.to_string(),
-            Some(before),
-            Some(after),
-        );
-        tx.insert_audit(&record).await?;
-        tx.commit().await?;
-        Ok(payout)
+            let action = match &mv {
+                PayoutMove::Ready => "payout.ready",
+                PayoutMove::Processing => "payout.processing",
+                PayoutMove::Complete { .. } => "payout.complete",
+                PayoutMove::Fail { .. } => "payout.fail",
+                PayoutMove::Cancel { .. } => "payout.cancel",
+            };
+            match mv {
+                PayoutMove::Complete { .. } => {
+                    let paid = tx.mark_events_paid(tenant, id, now).await?;
+                    if paid != u64::from(payout.commission_count) {
+                        return Err(DomainError::Conflict(format!(
+                            "payout holds {paid} approved commissions, expected {}; nothing changed",
+                            payout.commission_count
+                        )));
+                    }
+                }
+                PayoutMove::Fail { .. } | PayoutMove::Cancel { .. } => {
+                    tx.release_events(tenant, id).await?;
+                }
+                PayoutMove::Ready | PayoutMove::Processing => {}
+            }
+            let after = Snapshot::Payout(Box::new(payout.clone()));
+            let record = self.audit(
+                tenant,
+                actor,
+                action,
+                "payout",
+                id.to_string(),
+                Some(before),
+                Some(after),
+            );
+            tx.insert_audit(&record).await?;
+            tx.commit().await?;
+            Ok(payout)
+        })
+        .await
     }
 }

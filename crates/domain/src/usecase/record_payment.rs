@@ -141,8 +141,13 @@ impl Engine {
                         })
                         .collect());
                 }
-                // A concurrent delivery of one of the payments won; the retry sees it stored.
-                Err(StoreError::Conflict(_)) if attempt < MAX_ATTEMPTS => attempt += 1,
+                // A concurrent delivery of one of the payments won, or the database broke a
+                // deadlock by aborting this attempt; the retry sees the winner's writes.
+                Err(StoreError::Conflict(_) | StoreError::Contention(_))
+                    if attempt < MAX_ATTEMPTS =>
+                {
+                    attempt += 1;
+                }
                 Err(e) => return Err(e.into()),
             }
         }

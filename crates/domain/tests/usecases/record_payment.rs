@@ -627,3 +627,46 @@ async fn non_positive_amount_is_refused_before_any_read() {
         assert!(matches!(err, DomainError::Validation(ref v) if v.fields[0].field == "amount"));
     }
 }
+
+#[tokio::test]
+async fn a_deadlock_victim_is_retried_and_answers_as_the_retry_sees_it() {
+    let mut victim = MockLedgerTx::new();
+    victim
+        .expect_find_payments()
+        .times(1)
+        .returning(|_, _| Err(StoreError::Contention("deadlock detected".into())));
+    victim.expect_commit().never();
+    let winner = event(7, EventStatus::Approved, usd("20.00"));
+    let retry = replay_tx(
+        remembered(PaymentOutcome::Created, Some(winner.id)),
+        vec![winner.clone()],
+        &Written::default(),
+    );
+    let result = engine(vec![victim, retry])
+        .record_payment(tenant(), &actor(), payment("pay_1", usd("200.00")))
+        .await
+        .unwrap();
+    assert!(result.duplicate);
+    assert_eq!(result.commission_id, Some(winner.id));
+}
+
+#[tokio::test]
+async fn contention_that_persists_fails_after_a_bounded_number_of_attempts() {
+    let txs = (0..3)
+        .map(|_| {
+            let mut tx = MockLedgerTx::new();
+            tx.expect_find_payments()
+                .times(1)
+                .returning(|_, _| Err(StoreError::Contention("deadlock detected".into())));
+            tx
+        })
+        .collect();
+    let err = engine(txs)
+        .record_payment(tenant(), &actor(), payment("pay_1", usd("200.00")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, DomainError::Store(StoreError::Contention(_))),
+        "{err:?}"
+    );
+}
