@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use revshare_domain::commission::EventStatus;
 use revshare_domain::ingestion::{IngestionResult, InvoicePayment};
 use revshare_domain::partner::PartnerStatus;
+use revshare_domain::query::{CommissionFilter, PageRequest};
 use revshare_domain::terms::{CommissionModel, TierRate};
 use revshare_domain::value::{Currency, PartnerId, TenantId};
 use revshare_tests::fixtures::*;
@@ -200,6 +202,33 @@ contract!(a_batch_answers_what_recording_one_by_one_answers, |ctx| {
         ctx.scalar(&count(one)).await,
         ctx.scalar(&count(many)).await
     );
+
+    // A partner's list total (read from the daily totals) equals counting its events.
+    for partner in numbers_many.keys() {
+        for status in [
+            None,
+            Some(EventStatus::Pending),
+            Some(EventStatus::Approved),
+            Some(EventStatus::Rejected),
+        ] {
+            let filter = CommissionFilter {
+                partner_id: Some(*partner),
+                status,
+                ..CommissionFilter::default()
+            };
+            let page = ctx
+                .engine
+                .list_commissions(many, &filter, PageRequest::default())
+                .await
+                .unwrap();
+            let sql = format!(
+                "SELECT COUNT(*) FROM commission_events WHERE partner_id = {}{}",
+                ctx.uuid_literal(partner.uuid()),
+                status.map_or(String::new(), |s| format!(" AND status = '{}'", s.name()))
+            );
+            assert_eq!(page.total as i64, ctx.scalar(&sql).await, "{filter:?}");
+        }
+    }
 });
 
 contract!(a_batch_with_an_invalid_payment_records_the_others, |ctx| {

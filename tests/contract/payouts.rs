@@ -377,3 +377,79 @@ contract!(
         ));
     }
 );
+
+/// Statements a payout run of `per_partner` approved commissions for each of 6 partners
+/// sends, counted on an instrumented connection.
+async fn statements_of_a_run(ctx: &revshare_tests::TestContext, per_partner: usize) -> u64 {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let t = tenant();
+    for n in 0..6 {
+        let p = ctx
+            .active_partner(t, &format!("P-{n}"), Some(share("0.10")), 0)
+            .await;
+        ctx.attribute(t, p.id, &format!("c-{n}"), "2026-01-01T00:00:00Z", None)
+            .await;
+        let payments = (0..per_partner)
+            .map(|i| {
+                payment(
+                    &format!("pay-{n}-{i}"),
+                    &format!("c-{n}"),
+                    usd("100.00"),
+                    "2026-03-01T00:00:00Z",
+                    &[],
+                )
+            })
+            .collect();
+        ctx.engine
+            .record_payments(t, &billing(), payments)
+            .await
+            .unwrap();
+    }
+    let mut db = revshare_infra::connect(&revshare_infra::DbConfig::new(ctx.url.clone()))
+        .await
+        .unwrap();
+    let count = Arc::new(AtomicU64::new(0));
+    let seen = count.clone();
+    db.set_metric_callback(move |_| {
+        seen.fetch_add(1, Ordering::SeqCst);
+    });
+    let engine = revshare_domain::Engine::new(
+        Arc::new(revshare_infra::SeaLedger::new(db.clone())),
+        Arc::new(ctx.clock.clone()),
+        Arc::new(revshare_domain::port::UuidV7Source),
+    );
+    let report = engine
+        .run_payouts(
+            t,
+            &operator(),
+            None,
+            instant("2026-03-31T00:00:00Z"),
+            "bank_transfer",
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.created.len(), 6);
+    assert!(
+        report
+            .created
+            .iter()
+            .all(|p| p.commission_count as usize == per_partner)
+    );
+    db.close().await.ok();
+    count.load(Ordering::SeqCst)
+}
+
+contract!(
+    a_payout_run_sends_as_many_statements_for_many_commissions_as_for_few,
+    |ctx| {
+        let few = statements_of_a_run(ctx, 2).await;
+        let many = statements_of_a_run(ctx, 200).await;
+        assert!(few > 0, "the callback saw no statement");
+        assert_eq!(
+            few, many,
+            "a run's statements must not grow with its commissions"
+        );
+    }
+);

@@ -60,6 +60,8 @@ pub struct TestContext {
     pub clock: TestClock,
     /// The raw pool, for assertions that look under the engine.
     pub db: DatabaseConnection,
+    /// The database's URL, for tests that open their own (e.g. instrumented) connection.
+    pub url: String,
     /// Tenants, people and the audit log.
     pub directory: SeaDirectory,
     /// Idempotency keys.
@@ -119,7 +121,7 @@ impl TestContext {
                 (format!("{base}/{name}"), Some((admin, name)))
             }
         };
-        let db = connect(&DbConfig::new(url))
+        let db = connect(&DbConfig::new(url.clone()))
             .await
             .expect("connect to the test database");
         migrate_up(&db).await.expect("migrate the test database");
@@ -136,6 +138,7 @@ impl TestContext {
             directory: SeaDirectory::new(db.clone()),
             idempotency: SeaIdempotencyStore::new(db.clone()),
             db,
+            url,
             cleanup,
         })
     }

@@ -10,14 +10,17 @@ use revshare_domain::query::{
 };
 use revshare_domain::terms::CommissionRule;
 use revshare_domain::value::{EventId, PartnerId, PayoutId, TenantId};
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
 };
 
 use crate::convert::{account_from, event_from, micros, partner_from, payout_from, rule_from};
-use crate::entity::{commission_event as ev, commission_rule, partner, partner_account, payout};
+use crate::entity::{
+    commission_event as ev, commission_rule, partner, partner_account,
+    partner_daily_total as totals, payout,
+};
 use crate::error::OrStore;
 
 pub(crate) async fn partner<C: ConnectionTrait>(
@@ -178,7 +181,10 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
     page: PageRequest,
 ) -> Result<Page<CommissionEvent>, StoreError> {
     let q = commission_query(tenant, f);
-    let total = q.clone().count(db).await.or_store()?;
+    let total = match counted_by_totals(db, tenant, f).await? {
+        Some(n) => n,
+        None => q.clone().count(db).await.or_store()?,
+    };
     let rows = newest_events(q)
         .offset(page.offset)
         .limit(u64::from(page.limit))
@@ -190,6 +196,46 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
         total,
         page,
     })
+}
+
+/// The size of a partner's list filtered at most by status and currency, from the daily
+/// totals (a few hundred rows) instead of counting up to millions of events; `None` when the
+/// filter needs the events themselves.
+async fn counted_by_totals<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    f: &CommissionFilter,
+) -> Result<Option<u64>, StoreError> {
+    let Some(partner) = f.partner_id else {
+        return Ok(None);
+    };
+    let by_totals = CommissionFilter {
+        partner_id: f.partner_id,
+        status: f.status,
+        currency: f.currency,
+        ..CommissionFilter::default()
+    };
+    if *f != by_totals {
+        return Ok(None);
+    }
+    let mut q = totals::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::col(totals::Column::EventCount)
+                .sum()
+                .cast_as("BIGINT"),
+            "n",
+        )
+        .filter(totals::Column::TenantId.eq(tenant.uuid()))
+        .filter(totals::Column::PartnerId.eq(partner.uuid()));
+    if let Some(s) = f.status {
+        q = q.filter(totals::Column::Status.eq(s.name()));
+    }
+    if let Some(c) = f.currency {
+        q = q.filter(totals::Column::Currency.eq(c.code()));
+    }
+    let n: Option<Option<i64>> = q.into_tuple().one(db).await.or_store()?;
+    Ok(Some(u64::try_from(n.flatten().unwrap_or(0)).unwrap_or(0)))
 }
 
 pub(crate) async fn seek_commissions<C: ConnectionTrait>(
