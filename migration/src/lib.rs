@@ -13,6 +13,7 @@ mod m20261124_000001_ledger;
 mod m20261124_000002_access;
 mod m20261124_000003_daily_totals;
 mod m20261124_000004_list_indexes;
+mod m20261124_000005_plan_indexes;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_access::Migration),
             Box::new(m20261124_000003_daily_totals::Migration),
             Box::new(m20261124_000004_list_indexes::Migration),
+            Box::new(m20261124_000005_plan_indexes::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ mod migrations;
 mod money;
 mod paging;
 mod payouts;
+mod plans;
 mod races;
 mod reads;
 mod refunds;

@@ -60,19 +60,46 @@ contract!(list_indexes_migration_swaps_indexes_both_ways, |ctx| {
     let up = list_indexes(ctx).await;
     assert!(new.iter().all(|n| has(&up, n)), "{up:?}");
     assert!(!old.iter().any(|n| has(&up, n)), "{up:?}");
-    // Roll back to just before this migration (whatever was added after it goes too).
+    // Roll back the migrations after this one, then this one.
     let all = Migrator::migrations();
     let at = all
         .iter()
         .position(|m| m.name() == "m20261124_000004_list_indexes")
         .expect("registered");
-    let steps = u32::try_from(all.len() - at).unwrap();
-    Migrator::down(&ctx.db, Some(steps)).await.expect("down");
+    let later = u32::try_from(all.len() - at - 1).unwrap();
+    if later > 0 {
+        Migrator::down(&ctx.db, Some(later)).await.expect("down");
+    }
+    let after = list_indexes(ctx).await;
+    Migrator::down(&ctx.db, Some(1)).await.expect("down");
     let down = list_indexes(ctx).await;
     assert!(old.iter().all(|n| has(&down, n)), "{down:?}");
     assert!(!new.iter().any(|n| has(&down, n)), "{down:?}");
     // Same number of indexes either way: nothing more to maintain on ingestion.
-    assert_eq!(up.len(), down.len());
+    assert_eq!(after.len(), down.len());
+    Migrator::up(&ctx.db, None).await.expect("up again");
+    assert_eq!(list_indexes(ctx).await, up);
+});
+
+contract!(plan_indexes_migration_adds_one_index_both_ways, |ctx| {
+    use revshare_migration::{Migrator, MigratorTrait};
+    let name = "ix_events_tenant_date_id";
+    let up = list_indexes(ctx).await;
+    assert!(up.iter().any(|n| n == name), "{up:?}");
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == "m20261124_000005_plan_indexes")
+        .expect("registered");
+    let steps = u32::try_from(all.len() - at).unwrap();
+    Migrator::down(&ctx.db, Some(steps)).await.expect("down");
+    let down = list_indexes(ctx).await;
+    assert!(!down.iter().any(|n| n == name), "{down:?}");
+    assert_eq!(
+        up.len(),
+        down.len() + 1,
+        "exactly one index more to maintain"
+    );
     Migrator::up(&ctx.db, None).await.expect("up again");
     assert_eq!(list_indexes(ctx).await, up);
 });

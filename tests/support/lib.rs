@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 
 pub mod fixtures;
 pub mod http;
+pub mod plans;
 
 /// Which backend a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

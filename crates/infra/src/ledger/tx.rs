@@ -152,6 +152,20 @@ fn payment_sums(
         .to_owned()
 }
 
+/// `status = 'approved' AND payout_id IS NULL`, the predicate of the partial index
+/// `ix_events_unclaimed`, with the status written inline rather than bound: a planner can use
+/// a partial index only when the statement itself implies its predicate. With a bound status,
+/// the generic plan PostgreSQL may cache for a prepared statement after five runs cannot use
+/// the index, and reads every approved event of the partner (or of the tenant) instead.
+fn unclaimed() -> sea_orm::sea_query::Condition {
+    sea_orm::sea_query::Condition::all()
+        .add(
+            Expr::col((ev::Entity, ev::Column::Status))
+                .eq(Expr::Constant(EventStatus::Approved.name().into())),
+        )
+        .add(ev::Column::PayoutId.is_null())
+}
+
 fn sum_of(row: Option<Option<i64>>) -> i64 {
     row.flatten().unwrap_or(0)
 }
@@ -350,7 +364,10 @@ impl LedgerTx for SeaLedgerTx {
         if locked.rows_affected == 0 {
             return Ok(None);
         }
-        Ok(self.find_payments(tenant, &[id.clone()]).await?.pop())
+        Ok(self
+            .find_payments(tenant, std::slice::from_ref(id))
+            .await?
+            .pop())
     }
 
     async fn insert_payments(&mut self, records: &[PaymentRecord]) -> Result<(), StoreError> {
@@ -627,8 +644,7 @@ impl LedgerTx for SeaLedgerTx {
             .filter(ev::Column::TenantId.eq(tenant.uuid()))
             .filter(ev::Column::PartnerId.eq(partner.uuid()))
             .filter(ev::Column::Currency.eq(c.code()))
-            .filter(ev::Column::Status.eq(EventStatus::Approved.name()))
-            .filter(ev::Column::PayoutId.is_null())
+            .filter(unclaimed())
             .filter(ev::Column::EventDate.lte(micros(end)));
         if let Some(s) = start {
             q = q.filter(ev::Column::EventDate.gte(micros(s)));
@@ -741,8 +757,7 @@ impl LedgerTx for SeaLedgerTx {
             .column(ev::Column::Currency)
             .distinct()
             .filter(ev::Column::TenantId.eq(tenant.uuid()))
-            .filter(ev::Column::Status.eq(EventStatus::Approved.name()))
-            .filter(ev::Column::PayoutId.is_null())
+            .filter(unclaimed())
             .filter(ev::Column::EventDate.lte(micros(end)));
         if let Some(s) = start {
             q = q.filter(ev::Column::EventDate.gte(micros(s)));
