@@ -376,9 +376,13 @@ pub async fn run(args: BenchArgs, database_url: &str) -> anyhow::Result<()> {
             format!(
                 "HTTP load: {LOAD_CONNECTIONS} connections from this harness, {:.1} s warm-up, \
                  {:.0} s per figure; the server runs with its defaults (one worker per core, \
-                 16 database connections) and `RUST_LOG=warn`.",
+                 {}) and `RUST_LOG=warn`.",
                 p.warmup.as_secs_f64(),
-                p.load_duration.as_secs_f64()
+                p.load_duration.as_secs_f64(),
+                match kind {
+                    DbKind::Postgres => "16 database connections",
+                    DbKind::Sqlite => "one SQLite connection",
+                }
             ),
         ],
         figures,

@@ -166,11 +166,12 @@ pub async fn settle(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The server's version, as the report names it.
+/// The server's version, as the report names it (for PostgreSQL, whether autovacuum runs).
 pub async fn version(db: &DatabaseConnection) -> anyhow::Result<String> {
     let (sql, prefix) = match db.get_database_backend() {
         DbBackend::Postgres => (
-            "SELECT current_setting('server_version') AS v",
+            "SELECT split_part(current_setting('server_version'), ' ', 1) || \
+             ' (autovacuum ' || current_setting('autovacuum') || ')' AS v",
             "PostgreSQL",
         ),
         _ => ("SELECT sqlite_version() AS v", "SQLite"),
@@ -180,7 +181,6 @@ pub async fn version(db: &DatabaseConnection) -> anyhow::Result<String> {
         .await?
         .context("no version")?;
     let v: String = row.try_get("", "v")?;
-    let v = v.split_whitespace().next().unwrap_or_default().to_owned();
     Ok(format!("{prefix} {v}"))
 }
 

@@ -144,7 +144,9 @@ pub fn num(x: f64) -> String {
         return "–".to_owned();
     }
     let a = x.abs();
-    if a >= 100.0 {
+    if a < 100.0 && x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else if a >= 100.0 {
         let n = x.round() as i64;
         let digits = n.unsigned_abs().to_string();
         let mut out = String::new();
@@ -167,14 +169,16 @@ pub fn num(x: f64) -> String {
     }
 }
 
+/// A ratio to three significant digits (thousands separated from 100 up).
 fn ratio(r: f64) -> String {
-    if r >= 100.0 {
-        format!("{}×", num(r))
-    } else if r >= 0.1 {
-        format!("{r:.2}×")
-    } else {
-        format!("{r:.3}×")
+    if !r.is_finite() || r <= 0.0 {
+        return format!("{}×", num(r));
     }
+    if r >= 100.0 {
+        return format!("{}×", num(r));
+    }
+    let decimals = (2 - r.log10().floor() as i32).max(0) as usize;
+    format!("{r:.decimals$}×")
 }
 
 fn cell(s: &str) -> String {
@@ -373,8 +377,14 @@ mod tests {
         assert_eq!(num(12.345), "12.3");
         assert_eq!(num(1.2345), "1.23");
         assert_eq!(num(0.01234), "0.012");
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(5.0), "5");
         assert_eq!(num(-1_000.0), "-1,000");
-        assert_eq!(ratio(0.5), "0.50×");
-        assert_eq!(ratio(0.012), "0.012×");
+        assert_eq!(ratio(0.5), "0.500×");
+        assert_eq!(ratio(0.012), "0.0120×");
+        assert_eq!(ratio(0.000_36), "0.000360×");
+        assert_eq!(ratio(2.853), "2.85×");
+        assert_eq!(ratio(12.0), "12.0×");
+        assert_eq!(ratio(2_850.0), "2,850×");
     }
 }

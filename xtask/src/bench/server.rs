@@ -39,7 +39,7 @@ pub fn build(release: bool, with_harness: bool) -> anyhow::Result<()> {
         "revshare",
     ]);
     if with_harness {
-        cmd.args(["-p", "revshare-xtask"]);
+        cmd.args(["-p", "revshare-xtask", "--bin", "revshare-xtask"]);
     }
     if release {
         cmd.arg("--release");
