@@ -29,7 +29,7 @@ impl Summary {
 /// The median of sorted values: the middle one, or the mean of the two middle ones.
 fn median_of_sorted(v: &[f64]) -> f64 {
     let n = v.len();
-    if n % 2 == 1 {
+    if !n.is_multiple_of(2) {
         v[n / 2]
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
