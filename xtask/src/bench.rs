@@ -463,11 +463,14 @@ async fn http_figures(
             let r =
                 http_load::load(url, *token, LOAD_CONNECTIONS, p.warmup, p.load_duration).await?;
             println!(
-                "  run {} {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+                "  run {} {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} answers in {:.1} s, \
+                 {} errors",
                 run + 1,
                 r.rps,
                 r.p50_ms,
                 r.p99_ms,
+                r.requests,
+                r.window_s,
                 r.errors
             );
             results[i].push(r);
@@ -512,6 +515,13 @@ async fn http_figures(
         let errors: u64 = results[i].iter().map(|r| r.errors).sum();
         if errors > 0 {
             notes.push(format!("{name}: {errors} failed request(s) under load."));
+        }
+        let longest = results[i].iter().map(|r| r.window_s).fold(0.0, f64::max);
+        if longest > p.load_duration.as_secs_f64() * 1.5 {
+            notes.push(format!(
+                "{name}: answers were so slow that the window stretched to {longest:.1} s \
+                 (until two answers per connection had arrived)."
+            ));
         }
     }
     Ok((figures, after, notes))

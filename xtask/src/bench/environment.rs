@@ -16,7 +16,8 @@ pub struct Environment {
     pub cores: usize,
     pub memory_gib: f64,
     pub os: String,
-    /// `abc1234`, with ` (dirty)` when the work tree had changes.
+    /// `abc1234`, with ` (dirty)` when the work tree had changes (other than the bench's
+    /// own `docs/benchmarks.md` and `docs/benchmarks/`).
     pub commit: String,
     pub rustc: String,
     /// `release` or `debug`: the server binary.
@@ -96,8 +97,20 @@ impl Environment {
         let (cpu, cores) = cpu(&std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default());
         let commit = output("git", &["rev-parse", "--short", "HEAD"])
             .unwrap_or_else(|| "unknown".to_owned());
-        let dirty = output("git", &["status", "--porcelain", "--untracked-files=no"])
-            .is_some_and(|s| !s.is_empty());
+        // The bench's own output does not make the tree dirty.
+        let dirty = output(
+            "git",
+            &[
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":(exclude)docs/benchmarks.md",
+                ":(exclude)docs/benchmarks",
+            ],
+        )
+        .is_some_and(|s| !s.is_empty());
         let date = OffsetDateTime::now_utc()
             .format(format_description!(
                 "[year]-[month]-[day] [hour]:[minute] UTC"

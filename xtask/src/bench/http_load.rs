@@ -3,6 +3,7 @@
 //! as the previous answer is read.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -74,11 +75,16 @@ pub struct LoadResult {
     pub requests: u64,
     /// Answers other than 2xx, and transport failures.
     pub errors: u64,
+    /// Length of the measured window, in seconds.
+    pub window_s: f64,
 }
 
 /// `connections` connections GET `url` in a closed loop for `warmup`, then for `duration`.
 /// Counted are the answers that arrive inside the measured window (as `wrk` does); the
-/// requests still in flight at its end are awaited and dropped.
+/// requests still in flight at its end are awaited and dropped. When an endpoint is so slow
+/// that fewer than two answers per connection arrived by then, the window stretches until
+/// they have (at most ten times `duration`): a window shorter than one answer measures
+/// nothing.
 pub async fn load(
     url: &str,
     token: Option<&str>,
@@ -88,17 +94,24 @@ pub async fn load(
 ) -> anyhow::Result<LoadResult> {
     let url: Arc<str> = Arc::from(url);
     let token: Option<Arc<str>> = token.map(Arc::from);
-    let start = Instant::now() + warmup;
+    let t0 = Instant::now();
+    let start = t0 + warmup;
     let end = start + duration;
+    let cap = start + duration * 10;
+    let enough = 2 * connections.max(1) as u64;
+    let counted = Arc::new(AtomicU64::new(0));
+    // Microseconds after `t0` at which the window closed; 0 while it is open.
+    let stop = Arc::new(AtomicU64::new(0));
+    let micros = move |t: Instant| (t - t0).as_micros().max(1) as u64;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..connections.max(1) {
         let client = client(1)?;
-        let url = url.clone();
-        let token = token.clone();
+        let (url, token) = (url.clone(), token.clone());
+        let (counted, stop) = (counted.clone(), stop.clone());
         tasks.spawn(async move {
             let mut lat = Latencies::with_capacity(4_096);
             let mut errors = 0_u64;
-            while Instant::now() < end {
+            while stop.load(Ordering::Acquire) == 0 {
                 let t = Instant::now();
                 let mut req = client.get(&*url);
                 if let Some(tok) = &token {
@@ -112,14 +125,20 @@ pub async fn load(
                     Err(_) => false,
                 };
                 let done = Instant::now();
-                if done >= start && done <= end {
+                let closed = stop.load(Ordering::Acquire);
+                if done >= start && (closed == 0 || micros(done) <= closed) {
                     lat.push(done - t);
+                    counted.fetch_add(1, Ordering::Relaxed);
                     if !ok {
                         errors += 1;
                     }
                 } else if !ok {
                     // A failing warm-up would only hide in the figures: slow down.
                     tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                if done >= end && (counted.load(Ordering::Relaxed) >= enough || done >= cap) {
+                    let _ =
+                        stop.compare_exchange(0, micros(done), Ordering::AcqRel, Ordering::Acquire);
                 }
             }
             (lat, errors)
@@ -132,12 +151,14 @@ pub async fn load(
         all.extend(lat);
         errors += e;
     }
+    let window = Duration::from_micros(stop.load(Ordering::Acquire)).saturating_sub(warmup);
     let requests = all.len() as u64;
     Ok(LoadResult {
-        rps: requests.saturating_sub(errors) as f64 / duration.as_secs_f64(),
+        rps: requests.saturating_sub(errors) as f64 / window.as_secs_f64().max(1e-6),
         p50_ms: all.percentile_ms(0.50),
         p99_ms: all.percentile_ms(0.99),
         requests,
         errors,
+        window_s: window.as_secs_f64(),
     })
 }
