@@ -1,9 +1,10 @@
-//! `cargo xtask`: developer tasks for revshare — migrate, seed and reconcile a database, and
-//! mint service tokens.
+//! `cargo xtask`: developer tasks for revshare — migrate, seed and reconcile a database, mint
+//! service tokens, and benchmark.
 //!
 //! Every task talks to `--database-url` (or `DATABASE_URL`), defaulting to the embedded SQLite
 //! file of `revshare_infra::DEFAULT_DATABASE_URL`.
 
+mod bench;
 mod deterministic;
 mod migrate;
 mod reconcile;
@@ -49,6 +50,9 @@ enum Command {
     Reconcile(reconcile::ReconcileArgs),
     /// Mint a bearer token for a service principal (the billing system) or another role.
     Token(token::TokenArgs),
+    /// Measure throughput, latency and memory against raw-SQL floors; write
+    /// docs/benchmarks.md and JSON. `--database-url` is the PostgreSQL admin URL here.
+    Bench(bench::BenchArgs),
 }
 
 #[tokio::main]
@@ -61,8 +65,14 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let command = match cli.command {
+        // The bench makes its own databases.
+        Command::Bench(args) => return bench::run(args, &cli.database_url).await,
+        other => other,
+    };
     let db = open(&cli.database_url).await?;
-    match cli.command {
+    match command {
+        Command::Bench(_) => unreachable!("handled above"),
         Command::Migrate { action } => migrate::run(&db, action).await,
         Command::Seed(args) => seed::run(db, args).await,
         Command::Reconcile(args) => reconcile::run(db, args).await,

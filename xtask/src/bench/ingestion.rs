@@ -1,0 +1,268 @@
+//! Ingestion: invoice payments per second through the use case and through
+//! `POST /api/v1/ingest/payments/batch`, in batches of [`BATCH`], replays included; the floor
+//! is a raw multi-row `INSERT` of the same `commission_events` and `payments` rows, batch by
+//! batch, into the fresh copy of the schema.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use revshare_domain::access::Role;
+use revshare_domain::ingestion::{IngestionResult, InvoicePayment};
+use revshare_domain::port::{SystemClock, UuidV7Source};
+use revshare_domain::value::TenantId;
+use revshare_domain::{Actor, DomainError, Engine};
+use revshare_infra::SeaLedger;
+use revshare_infra::entity::{commission_event as ev, payment};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+
+use super::Bench;
+use super::db::insert_rows;
+use super::profile::BATCH;
+use super::server::Server;
+
+/// Records one batch of payments through the domain, answering each payment's outcome (or
+/// why it was refused); a store failure fails the whole batch.
+///
+/// The one place the bench calls the ingestion use case. The integrator swaps in
+/// `engine.record_payments(tenant, actor, payments)` (one call, one batch) once it exists;
+/// until then every payment is recorded by its own `record_payment` call and transaction.
+pub async fn ingest_batch(
+    engine: &Engine,
+    tenant: TenantId,
+    actor: &Actor,
+    payments: Vec<InvoicePayment>,
+) -> Result<Vec<Result<IngestionResult, DomainError>>, DomainError> {
+    let mut out = Vec::with_capacity(payments.len());
+    for p in payments {
+        match engine.record_payment(tenant, actor, p).await {
+            Err(e @ DomainError::Store(_)) => return Err(e),
+            r => out.push(r),
+        }
+    }
+    Ok(out)
+}
+
+/// One ingestion run: payments per second, and the floor's.
+#[derive(Debug, Clone)]
+pub struct IngestRun {
+    pub rate: f64,
+    pub floor_rate: f64,
+    pub outcomes: BTreeMap<String, u64>,
+}
+
+fn tally(outcomes: &mut BTreeMap<String, u64>, outcome: &str, duplicate: bool) {
+    let key = if duplicate {
+        "duplicate".to_owned()
+    } else {
+        outcome.to_owned()
+    };
+    *outcomes.entry(key).or_default() += 1;
+}
+
+/// Run `run` through the use case: `ingest_sample` new payments, `concurrency` batches in
+/// flight, on an engine wired like the server's (system clock, UUIDv7 ids).
+pub async fn domain_run(bench: &Bench, run: usize) -> anyhow::Result<IngestRun> {
+    let sample = bench.data.sample(run, "dom", bench.profile.ingest_sample);
+    let engine = Engine::new(
+        Arc::new(SeaLedger::new(bench.db.clone())),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Source),
+    );
+    let billing = Actor("bench-billing".to_owned());
+    let tenant = bench.data.main.id;
+    let batches: Vec<Vec<InvoicePayment>> = sample.chunks(BATCH).map(<[_]>::to_vec).collect();
+    let t0 = Instant::now();
+    let answers: Vec<Vec<Result<IngestionResult, DomainError>>> = stream::iter(batches)
+        .map(|b| ingest_batch(&engine, tenant, &billing, b))
+        .buffer_unordered(bench.concurrency)
+        .try_collect()
+        .await
+        .context("ingesting through the use case")?;
+    let secs = t0.elapsed().as_secs_f64();
+    let mut outcomes = BTreeMap::new();
+    for r in answers.into_iter().flatten() {
+        match r {
+            Ok(r) => tally(&mut outcomes, &r.outcome, r.duplicate),
+            Err(e) => tally(&mut outcomes, &format!("refused: {e}"), false),
+        }
+    }
+    let floor_rate = floor(bench, &sample).await?;
+    Ok(IngestRun {
+        rate: sample.len() as f64 / secs,
+        floor_rate,
+        outcomes,
+    })
+}
+
+/// The JSON body of a batch, as the billing system sends it.
+fn batch_body(payments: &[InvoicePayment]) -> anyhow::Result<String> {
+    let items = payments
+        .iter()
+        .map(|p| {
+            Ok(json!({
+                "payment_id": p.payment_id.as_str(),
+                "invoice_id": p.invoice_id.as_str(),
+                "invoice_number": p.invoice_number,
+                "customer_id": p.customer_id.as_str(),
+                "amount": p.amount.amount().to_string(),
+                "currency": p.amount.currency().code(),
+                "paid_at": p.paid_at.format(&Rfc3339)?,
+                "product_ids": p.product_ids.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+            }))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(serde_json::to_string(&json!({ "payments": items }))?)
+}
+
+/// Run `run` through HTTP: the same number of new payments, `concurrency` batches in flight,
+/// with a billing token. Bodies are serialised before the clock starts.
+pub async fn http_run(bench: &Bench, server: &Server, run: usize) -> anyhow::Result<IngestRun> {
+    let sample = bench.data.sample(run, "http", bench.profile.ingest_sample);
+    let bodies: Vec<String> = sample
+        .chunks(BATCH)
+        .map(batch_body)
+        .collect::<anyhow::Result<_>>()?;
+    let token = server.token(bench.data.main.id, Role::Billing, None)?;
+    let url = format!("{}/api/v1/ingest/payments/batch", server.base);
+    let client = super::http_load::client(bench.concurrency)?;
+    let t0 = Instant::now();
+    let answers: Vec<serde_json::Value> = stream::iter(bodies)
+        .map(|body| {
+            let req = client
+                .post(&url)
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(body);
+            async move {
+                let res = req.send().await?;
+                let status = res.status();
+                let text = res.text().await?;
+                if !status.is_success() {
+                    bail!("the batch answered {status}: {text}");
+                }
+                Ok(serde_json::from_str::<serde_json::Value>(&text)?)
+            }
+        })
+        .buffer_unordered(bench.concurrency)
+        .try_collect()
+        .await
+        .context("ingesting through HTTP")?;
+    let secs = t0.elapsed().as_secs_f64();
+    let mut outcomes = BTreeMap::new();
+    for a in &answers {
+        for r in a["results"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+            tally(
+                &mut outcomes,
+                r["outcome"].as_str().unwrap_or("?"),
+                r["duplicate"].as_bool().unwrap_or(false),
+            );
+        }
+    }
+    let answered: u64 = outcomes.values().sum();
+    if answered != sample.len() as u64 {
+        bail!(
+            "HTTP answered {answered} outcomes for {} payments",
+            sample.len()
+        );
+    }
+    let floor_rate = floor(bench, &sample).await?;
+    Ok(IngestRun {
+        rate: sample.len() as f64 / secs,
+        floor_rate,
+        outcomes,
+    })
+}
+
+/// The rows one batch wrote.
+struct Rows {
+    events: Vec<ev::Model>,
+    payments: Vec<payment::Model>,
+}
+
+/// The floor: reads back the rows the sample wrote (not timed), then inserts them into the
+/// floor's copy of the schema with one multi-row `INSERT` per table and batch, one
+/// transaction per batch, as many batches in flight as the measured run. Answers payments
+/// per second, counting replays like the measured run does.
+async fn floor(bench: &Bench, sample: &[InvoicePayment]) -> anyhow::Result<f64> {
+    let tenant = bench.data.main.id.uuid();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut batches = Vec::new();
+    for chunk in sample.chunks(BATCH) {
+        // A replay names a payment of an earlier batch: its rows belong to that batch.
+        let ids: Vec<String> = chunk
+            .iter()
+            .map(|p| p.payment_id.to_string())
+            .filter(|id| seen.insert(id.clone()))
+            .collect();
+        let events = ev::Entity::find()
+            .filter(ev::Column::TenantId.eq(tenant))
+            .filter(ev::Column::PaymentId.is_in(ids.clone()))
+            .filter(ev::Column::EventType.eq("invoice_payment"))
+            .all(&bench.db)
+            .await?;
+        let payments = payment::Entity::find()
+            .filter(payment::Column::TenantId.eq(tenant))
+            .filter(payment::Column::PaymentId.is_in(ids.clone()))
+            .all(&bench.db)
+            .await?;
+        if payments.len() != ids.len() {
+            bail!(
+                "{} of {} payments of a batch are stored",
+                payments.len(),
+                ids.len()
+            );
+        }
+        batches.push(Rows { events, payments });
+    }
+    let db = &bench.floor_db;
+    let backend = db.get_database_backend();
+    let t0 = Instant::now();
+    stream::iter(batches)
+        .map(|rows| async move {
+            let tx = db.begin().await?;
+            if !rows.events.is_empty() {
+                tx.execute_raw(insert_rows::<ev::Entity>(backend, &rows.events))
+                    .await?;
+            }
+            tx.execute_raw(insert_rows::<payment::Entity>(backend, &rows.payments))
+                .await?;
+            tx.commit().await?;
+            anyhow::Ok(())
+        })
+        .buffer_unordered(bench.concurrency)
+        .try_collect::<Vec<()>>()
+        .await
+        .context("the raw-insert floor")?;
+    Ok(sample.len() as f64 / t0.elapsed().as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use revshare_domain::value::{Currency, CustomerId, InvoiceId, Money, PaymentId};
+    use time::macros::datetime;
+
+    #[test]
+    fn batch_bodies_speak_the_api() {
+        let p = InvoicePayment {
+            payment_id: PaymentId::parse("pay-1").unwrap(),
+            invoice_id: InvoiceId::parse("inv-1").unwrap(),
+            invoice_number: None,
+            customer_id: CustomerId::parse("cus-1").unwrap(),
+            amount: Money::from_minor(12_345, Currency::USD).unwrap(),
+            paid_at: datetime!(2026-10-02 03:04:05 UTC),
+            product_ids: Vec::new(),
+        };
+        let v: serde_json::Value = serde_json::from_str(&batch_body(&[p]).unwrap()).unwrap();
+        let item = &v["payments"][0];
+        assert_eq!(item["amount"], "123.45");
+        assert_eq!(item["currency"], "USD");
+        assert_eq!(item["paid_at"], "2026-10-02T03:04:05Z");
+        assert_eq!(item["invoice_number"], serde_json::Value::Null);
+    }
+}

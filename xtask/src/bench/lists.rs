@@ -1,0 +1,128 @@
+//! The big partner's commission list: page 1 and a page `deep_offset` rows deep, through
+//! `GET /api/v1/partners/revenue/commissions` (offset paging), beside the raw page query.
+
+use anyhow::{Context, bail};
+use revshare_domain::access::Role;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+use super::Bench;
+use super::db::raw;
+use super::http_load::{self, sequential};
+use super::metrics::events_label;
+use super::profile::{MIN_LATENCY_SAMPLES, PAGE};
+use super::report::{Figure, Target};
+use super::server::Server;
+
+/// The raw page: `SELECT … ORDER BY event_date DESC, id DESC LIMIT 100 OFFSET n`.
+pub fn floor_statement(
+    db: &DatabaseConnection,
+    tenant: uuid::Uuid,
+    partner: uuid::Uuid,
+    offset: u64,
+) -> Statement {
+    raw(
+        db.get_database_backend(),
+        "SELECT * FROM \"commission_events\" WHERE \"tenant_id\" = ? AND \"partner_id\" = ? \
+         ORDER BY \"event_date\" DESC, \"id\" DESC LIMIT ? OFFSET ?",
+        vec![
+            tenant.into(),
+            partner.into(),
+            (PAGE as i64).into(),
+            (offset as i64).into(),
+        ],
+    )
+}
+
+/// The list figures.
+pub async fn measure(bench: &Bench, server: &Server) -> anyhow::Result<Vec<Figure>> {
+    let p = &bench.profile;
+    let token = server.token(bench.data.main.id, Role::Operator, None)?;
+    let client = http_load::client(1)?;
+    let big = bench.loaded.big();
+    let mut figures = Vec::new();
+    for (label, offset) in [("page 1", 0), ("deep page", p.deep_offset)] {
+        let url = list_url(&server.base, big, offset);
+        let stmt = floor_statement(&bench.db, bench.data.main.id.uuid(), big.uuid(), offset);
+        // Warm up, and check both answer a full page.
+        let (headers, body) = http_load::get(&client, &url, Some(&token)).await?;
+        let items: Vec<serde_json::Value> =
+            serde_json::from_str(&body).context("reading the list")?;
+        let rows = bench.db.query_all_raw(stmt.clone()).await?;
+        let total = headers
+            .get("x-total-count")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        if items.len() != PAGE as usize || rows.len() != PAGE as usize {
+            bail!(
+                "{label} (offset {offset}) answered {} items over HTTP and {} rows raw \
+                 ({total} in all)",
+                items.len(),
+                rows.len()
+            );
+        }
+        let (mut p50, mut p99, mut f50, mut f99) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..bench.runs {
+            let mut http = sequential(
+                p.latency_samples,
+                MIN_LATENCY_SAMPLES,
+                p.latency_budget,
+                || {
+                    let (client, url, token) = (&client, &url, &token);
+                    async move { http_load::get(client, url, Some(token)).await.map(|_| ()) }
+                },
+            )
+            .await?;
+            let mut floor = sequential(
+                p.latency_samples,
+                MIN_LATENCY_SAMPLES,
+                p.latency_budget,
+                || {
+                    let (db, stmt) = (&bench.db, &stmt);
+                    async move {
+                        db.query_all_raw(stmt.clone()).await?;
+                        Ok(())
+                    }
+                },
+            )
+            .await?;
+            p50.push(http.percentile_ms(0.50));
+            p99.push(http.percentile_ms(0.99));
+            f50.push(floor.percentile_ms(0.50));
+            f99.push(floor.percentile_ms(0.99));
+        }
+        let name = format!(
+            "{label}, offset {} of {} (partner with {} events)",
+            super::report::num(offset as f64),
+            super::report::num(total as f64),
+            events_label(p.big_events)
+        );
+        figures.push(
+            Figure::new(
+                "commission list (HTTP, sequential)",
+                format!("{name}, p50"),
+                "ms",
+                p50,
+            )
+            .floor("raw SELECT p50", f50),
+        );
+        figures.push(
+            Figure::new(
+                "commission list (HTTP, sequential)",
+                format!("{name}, p99"),
+                "ms",
+                p99,
+            )
+            .floor("raw SELECT p99", f99)
+            .target(Target::AtMost(10.0)),
+        );
+    }
+    Ok(figures)
+}
+
+/// The commission list of `partner`, `PAGE` rows from `offset`.
+pub fn list_url(base: &str, partner: revshare_domain::value::PartnerId, offset: u64) -> String {
+    format!(
+        "{base}/api/v1/partners/revenue/commissions?partner_id={partner}&limit={PAGE}&offset={offset}"
+    )
+}
