@@ -25,26 +25,16 @@ use super::db::insert_rows;
 use super::profile::BATCH;
 use super::server::Server;
 
-/// Records one batch of payments through the domain, answering each payment's outcome (or
-/// why it was refused); a store failure fails the whole batch.
-///
-/// The one place the bench calls the ingestion use case. The integrator swaps in
-/// `engine.record_payments(tenant, actor, payments)` (one call, one batch) once it exists;
-/// until then every payment is recorded by its own `record_payment` call and transaction.
+/// Records one batch of payments through the domain's batch use case (one transaction),
+/// answering each payment's outcome (or why it was refused); a store failure fails the whole
+/// batch. The one place the bench calls the ingestion use case.
 pub async fn ingest_batch(
     engine: &Engine,
     tenant: TenantId,
     actor: &Actor,
     payments: Vec<InvoicePayment>,
 ) -> Result<Vec<Result<IngestionResult, DomainError>>, DomainError> {
-    let mut out = Vec::with_capacity(payments.len());
-    for p in payments {
-        match engine.record_payment(tenant, actor, p).await {
-            Err(e @ DomainError::Store(_)) => return Err(e),
-            r => out.push(r),
-        }
-    }
-    Ok(out)
+    engine.record_payments(tenant, actor, payments).await
 }
 
 /// One ingestion run: payments per second, and the floor's.

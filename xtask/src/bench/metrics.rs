@@ -21,18 +21,18 @@ fn micros(at: OffsetDateTime) -> i64 {
     (at.unix_timestamp_nanos() / 1_000) as i64
 }
 
-/// The raw SQL the metrics endpoint effectively runs for a partner and period
-/// (`crates/infra/src/ledger/reports.rs`): approved and paid commissions dated in the period,
-/// approved (pending payout) and held commissions of all time, completed payouts in the
-/// period, each summed per currency.
-///
-/// The one place to update when metrics move to another table (`partner_daily_totals`).
+/// The raw SQL the metrics endpoint effectively runs for a partner and a period aligned to
+/// UTC midnight (`crates/infra/src/ledger/reports.rs`): approved and paid commissions of the
+/// period's days and the approved (pending payout) and held balances of all time, from the
+/// per-partner daily totals; completed payouts in the period, from the payouts. Each summed
+/// per currency.
 pub fn floor_statements(
     backend: DbBackend,
     tenant: uuid::Uuid,
     partner: uuid::Uuid,
     period: (OffsetDateTime, OffsetDateTime),
 ) -> Vec<Statement> {
+    const DAY: i64 = 86_400_000_000;
     let (start, end) = (micros(period.0), micros(period.1));
     let ids = || -> Vec<Value> { vec![tenant.into(), partner.into()] };
     let with = |mut v: Vec<Value>, more: Vec<Value>| {
@@ -43,29 +43,25 @@ pub fn floor_statements(
         raw(
             backend,
             "SELECT \"currency\", CAST(SUM(\"amount_minor\") AS BIGINT) AS \"total\", \
-             CAST(COUNT(\"id\") AS BIGINT) AS \"n\" FROM \"commission_events\" \
+             CAST(SUM(\"event_count\") AS BIGINT) AS \"n\" FROM \"partner_daily_totals\" \
              WHERE \"tenant_id\" = ? AND \"partner_id\" = ? AND \"status\" IN (?, ?) \
-             AND \"event_date\" >= ? AND \"event_date\" < ? GROUP BY \"currency\"",
+             AND \"day\" >= ? AND \"day\" < ? GROUP BY \"currency\"",
             with(
                 ids(),
-                vec!["approved".into(), "paid".into(), start.into(), end.into()],
+                vec![
+                    "approved".into(),
+                    "paid".into(),
+                    (start / DAY).into(),
+                    (end / DAY).into(),
+                ],
             ),
         ),
         raw(
             backend,
-            "SELECT \"currency\", CAST(SUM(\"amount_minor\") AS BIGINT) AS \"total\", \
-             CAST(COUNT(\"id\") AS BIGINT) AS \"n\" FROM \"commission_events\" \
-             WHERE \"tenant_id\" = ? AND \"partner_id\" = ? AND \"status\" IN (?) \
-             GROUP BY \"currency\"",
-            with(ids(), vec!["approved".into()]),
-        ),
-        raw(
-            backend,
-            "SELECT \"currency\", CAST(SUM(\"amount_minor\") AS BIGINT) AS \"total\", \
-             CAST(COUNT(\"id\") AS BIGINT) AS \"n\" FROM \"commission_events\" \
-             WHERE \"tenant_id\" = ? AND \"partner_id\" = ? AND \"status\" IN (?) \
-             GROUP BY \"currency\"",
-            with(ids(), vec!["pending".into()]),
+            "SELECT \"currency\", \"status\", CAST(SUM(\"amount_minor\") AS BIGINT) AS \"total\" \
+             FROM \"partner_daily_totals\" WHERE \"tenant_id\" = ? AND \"partner_id\" = ? \
+             AND \"status\" IN (?, ?) GROUP BY \"currency\", \"status\"",
+            with(ids(), vec!["approved".into(), "pending".into()]),
         ),
         raw(
             backend,
