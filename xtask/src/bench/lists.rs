@@ -1,5 +1,6 @@
 //! The big partner's commission list: page 1 and a page `deep_offset` rows deep, through
-//! `GET /api/v1/partners/revenue/commissions` (offset paging), beside the raw page query.
+//! `GET /api/v1/partners/revenue/commissions` by offset, and the deep page by cursor, beside
+//! the raw page queries.
 
 use anyhow::{Context, bail};
 use revshare_domain::access::Role;
@@ -33,6 +34,72 @@ pub fn floor_statement(
     )
 }
 
+/// The raw keyset page after a row: `… WHERE (event_date, id) < (?, ?) ORDER BY … LIMIT 100`.
+fn keyset_statement(
+    db: &DatabaseConnection,
+    tenant: uuid::Uuid,
+    partner: uuid::Uuid,
+    (date, id): (i64, uuid::Uuid),
+) -> Statement {
+    raw(
+        db.get_database_backend(),
+        "SELECT * FROM \"commission_events\" WHERE \"tenant_id\" = ? AND \"partner_id\" = ? \
+         AND \"event_date\" <= ? AND (\"event_date\" < ? OR (\"event_date\" = ? AND \"id\" < ?)) \
+         ORDER BY \"event_date\" DESC, \"id\" DESC LIMIT ?",
+        vec![
+            tenant.into(),
+            partner.into(),
+            date.into(),
+            date.into(),
+            date.into(),
+            id.into(),
+            (PAGE as i64).into(),
+        ],
+    )
+}
+
+/// The URL and raw statement of the page `offset` rows deep read by cursor: the cursor comes
+/// from the `X-Next-Cursor` of the offset page just before it.
+async fn cursor_case(
+    bench: &Bench,
+    server: &Server,
+    client: &reqwest::Client,
+    token: &str,
+    offset: u64,
+) -> anyhow::Result<(String, Statement)> {
+    let big = bench.loaded.big();
+    let before = list_url(&server.base, big, offset - PAGE);
+    let (headers, _) = http_load::get(client, &before, Some(token)).await?;
+    let cursor = headers
+        .get("x-next-cursor")
+        .and_then(|v| v.to_str().ok())
+        .context("the page before the deep page has no X-Next-Cursor")?
+        .to_owned();
+    let last = raw(
+        bench.db.get_database_backend(),
+        "SELECT \"event_date\", \"id\" FROM \"commission_events\" WHERE \"tenant_id\" = ? \
+         AND \"partner_id\" = ? ORDER BY \"event_date\" DESC, \"id\" DESC LIMIT 1 OFFSET ?",
+        vec![
+            bench.data.main.id.uuid().into(),
+            big.uuid().into(),
+            ((offset - 1) as i64).into(),
+        ],
+    );
+    let row = bench
+        .db
+        .query_one_raw(last)
+        .await?
+        .context("no row before the deep page")?;
+    let key: (i64, uuid::Uuid) = (row.try_get("", "event_date")?, row.try_get("", "id")?);
+    Ok((
+        format!(
+            "{}/api/v1/partners/revenue/commissions?partner_id={big}&limit={PAGE}&cursor={cursor}",
+            server.base
+        ),
+        keyset_statement(&bench.db, bench.data.main.id.uuid(), big.uuid(), key),
+    ))
+}
+
 /// The list figures.
 pub async fn measure(bench: &Bench, server: &Server) -> anyhow::Result<Vec<Figure>> {
     let p = &bench.profile;
@@ -40,19 +107,30 @@ pub async fn measure(bench: &Bench, server: &Server) -> anyhow::Result<Vec<Figur
     let client = http_load::client(1)?;
     let big = bench.loaded.big();
     let mut figures = Vec::new();
-    for (label, offset) in [("page 1", 0), ("deep page", p.deep_offset)] {
-        let url = list_url(&server.base, big, offset);
-        let stmt = floor_statement(&bench.db, bench.data.main.id.uuid(), big.uuid(), offset);
+    for (label, offset, by_cursor) in [
+        ("page 1", 0, false),
+        ("deep page", p.deep_offset, false),
+        ("deep page by cursor", p.deep_offset, true),
+    ] {
+        let (url, stmt) = if by_cursor {
+            cursor_case(bench, server, &client, &token, offset).await?
+        } else {
+            (
+                list_url(&server.base, big, offset),
+                floor_statement(&bench.db, bench.data.main.id.uuid(), big.uuid(), offset),
+            )
+        };
         // Warm up, and check both answer a full page.
         let (headers, body) = http_load::get(&client, &url, Some(&token)).await?;
         let items: Vec<serde_json::Value> =
             serde_json::from_str(&body).context("reading the list")?;
         let rows = bench.db.query_all_raw(stmt.clone()).await?;
+        // Cursor pages are not counted: the total comes from the offset page 1.
         let total = headers
             .get("x-total-count")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
+            .unwrap_or(p.big_events);
         if items.len() != PAGE as usize || rows.len() != PAGE as usize {
             bail!(
                 "{label} (offset {offset}) answered {} items over HTTP and {} rows raw \
@@ -91,8 +169,9 @@ pub async fn measure(bench: &Bench, server: &Server) -> anyhow::Result<Vec<Figur
             f50.push(floor.percentile_ms(0.50));
             f99.push(floor.percentile_ms(0.99));
         }
+        let position = if by_cursor { "row" } else { "offset" };
         let name = format!(
-            "{label}, offset {} of {} (partner with {} events)",
+            "{label}, {position} {} of {} (partner with {} events)",
             super::report::num(offset as f64),
             super::report::num(total as f64),
             events_label(p.big_events)
@@ -104,7 +183,14 @@ pub async fn measure(bench: &Bench, server: &Server) -> anyhow::Result<Vec<Figur
                 "ms",
                 p50,
             )
-            .floor("raw SELECT p50", f50),
+            .floor(
+                if by_cursor {
+                    "raw keyset SELECT p50"
+                } else {
+                    "raw SELECT p50"
+                },
+                f50,
+            ),
         );
         figures.push(
             Figure::new(
@@ -113,7 +199,14 @@ pub async fn measure(bench: &Bench, server: &Server) -> anyhow::Result<Vec<Figur
                 "ms",
                 p99,
             )
-            .floor("raw SELECT p99", f99)
+            .floor(
+                if by_cursor {
+                    "raw keyset SELECT p99"
+                } else {
+                    "raw SELECT p99"
+                },
+                f99,
+            )
             .target(Target::AtMost(10.0)),
         );
     }
