@@ -15,7 +15,7 @@
 //! so one seed and one set of flags give the same ledger every time, on either backend.
 
 mod lanes;
-mod plan;
+pub(crate) mod plan;
 mod report;
 
 use std::collections::BTreeMap;

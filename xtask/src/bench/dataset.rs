@@ -37,6 +37,7 @@ use time::{Duration, OffsetDateTime};
 use super::ingestion::ingest_batch;
 use super::profile::{BATCH, Profile};
 use crate::deterministic::{Rng, SeedClock, SeedIds};
+use crate::seed::plan::{NAME_A, NAME_B};
 
 /// The bench's "now": payments are dated before it, the dataset is loaded at it.
 pub const NOW: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
@@ -174,29 +175,6 @@ fn tiers(base_micros: i64) -> CommissionModel {
 fn attribution_start() -> OffsetDateTime {
     revshare_domain::value::start_of_day(NOW - Duration::days(HISTORY_DAYS + 30))
 }
-
-const NAME_A: [&str; 12] = [
-    "Northwind",
-    "Bluebird",
-    "Cobalt",
-    "Granite",
-    "Harbor",
-    "Juniper",
-    "Keystone",
-    "Lumen",
-    "Meridian",
-    "Nimbus",
-    "Orchard",
-    "Summit",
-];
-const NAME_B: [&str; 6] = [
-    "Cloud",
-    "Systems",
-    "Digital",
-    "Networks",
-    "Software",
-    "Consulting",
-];
 
 fn main_partner(seed: u64, profile: &Profile, p: usize) -> PartnerSpec {
     let mut rng = Rng::stream(seed, "bench-partner-a", p as u64);

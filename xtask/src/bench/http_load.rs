@@ -64,6 +64,45 @@ where
     Ok(out)
 }
 
+/// p50 and p99 (ms) of sequential GETs of an endpoint and of its floor, sampled alike.
+#[derive(Debug, Clone, Copy)]
+pub struct BesideFloor {
+    pub p50: f64,
+    pub p99: f64,
+    pub floor_p50: f64,
+    pub floor_p99: f64,
+}
+
+/// Sequential `GET url` latencies, then sequential runs of `floor`, with the profile's sampling.
+pub async fn get_beside_floor<F, Fut>(
+    profile: &super::profile::Profile,
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    floor: F,
+) -> anyhow::Result<BesideFloor>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let (max, min, budget) = (
+        profile.latency_samples,
+        super::profile::MIN_LATENCY_SAMPLES,
+        profile.latency_budget,
+    );
+    let mut http = sequential(max, min, budget, || async move {
+        get(client, url, Some(token)).await.map(|_| ())
+    })
+    .await?;
+    let mut raw = sequential(max, min, budget, floor).await?;
+    Ok(BesideFloor {
+        p50: http.percentile_ms(0.50),
+        p99: http.percentile_ms(0.99),
+        floor_p50: raw.percentile_ms(0.50),
+        floor_p99: raw.percentile_ms(0.99),
+    })
+}
+
 /// What a load measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadResult {

@@ -8,9 +8,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use super::Bench;
 use super::db::raw;
-use super::http_load::{self, sequential};
+use super::http_load::{self, get_beside_floor};
 use super::metrics::events_label;
-use super::profile::{MIN_LATENCY_SAMPLES, PAGE};
+use super::profile::PAGE;
 use super::report::{Figure, Target};
 use super::server::Server;
 
@@ -141,33 +141,18 @@ pub async fn measure(bench: &Bench, server: &Server) -> anyhow::Result<Vec<Figur
         }
         let (mut p50, mut p99, mut f50, mut f99) = (vec![], vec![], vec![], vec![]);
         for _ in 0..bench.runs {
-            let mut http = sequential(
-                p.latency_samples,
-                MIN_LATENCY_SAMPLES,
-                p.latency_budget,
-                || {
-                    let (client, url, token) = (&client, &url, &token);
-                    async move { http_load::get(client, url, Some(token)).await.map(|_| ()) }
-                },
-            )
+            let m = get_beside_floor(p, &client, &url, &token, || {
+                let (db, stmt) = (&bench.db, &stmt);
+                async move {
+                    db.query_all_raw(stmt.clone()).await?;
+                    Ok(())
+                }
+            })
             .await?;
-            let mut floor = sequential(
-                p.latency_samples,
-                MIN_LATENCY_SAMPLES,
-                p.latency_budget,
-                || {
-                    let (db, stmt) = (&bench.db, &stmt);
-                    async move {
-                        db.query_all_raw(stmt.clone()).await?;
-                        Ok(())
-                    }
-                },
-            )
-            .await?;
-            p50.push(http.percentile_ms(0.50));
-            p99.push(http.percentile_ms(0.99));
-            f50.push(floor.percentile_ms(0.50));
-            f99.push(floor.percentile_ms(0.99));
+            p50.push(m.p50);
+            p99.push(m.p99);
+            f50.push(m.floor_p50);
+            f99.push(m.floor_p99);
         }
         let position = if by_cursor { "row" } else { "offset" };
         let name = format!(

@@ -12,8 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use super::Bench;
 use super::dataset::{MONTH, YEAR};
 use super::db::raw;
-use super::http_load::{self, sequential};
-use super::profile::MIN_LATENCY_SAMPLES;
+use super::http_load::{self, get_beside_floor};
 use super::report::{Figure, Target};
 use super::server::Server;
 
@@ -171,30 +170,15 @@ pub async fn measure(bench: &Bench, server: &Server) -> anyhow::Result<Vec<Figur
                     );
                 }
             }
-            let mut http = sequential(
-                p.latency_samples,
-                MIN_LATENCY_SAMPLES,
-                p.latency_budget,
-                || {
-                    let (client, url, token) = (&client, &url, &token);
-                    async move { http_load::get(client, url, Some(token)).await.map(|_| ()) }
-                },
-            )
+            let m = get_beside_floor(p, &client, &url, &token, || {
+                let (db, stmts) = (&bench.db, &stmts);
+                async move { floor_once(db, stmts).await.map(|_| ()) }
+            })
             .await?;
-            let mut floor = sequential(
-                p.latency_samples,
-                MIN_LATENCY_SAMPLES,
-                p.latency_budget,
-                || {
-                    let (db, stmts) = (&bench.db, &stmts);
-                    async move { floor_once(db, stmts).await.map(|_| ()) }
-                },
-            )
-            .await?;
-            c.p50.push(http.percentile_ms(0.50));
-            c.p99.push(http.percentile_ms(0.99));
-            c.floor_p50.push(floor.percentile_ms(0.50));
-            c.floor_p99.push(floor.percentile_ms(0.99));
+            c.p50.push(m.p50);
+            c.p99.push(m.p99);
+            c.floor_p50.push(m.floor_p50);
+            c.floor_p99.push(m.floor_p99);
         }
     }
     let mut figures = Vec::new();

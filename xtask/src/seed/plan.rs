@@ -198,7 +198,8 @@ pub fn world(seed: u64, size: Size) -> World {
     }
 }
 
-const NAME_A: [&str; 16] = [
+/// First words of partner names (shared with the bench dataset).
+pub(crate) const NAME_A: [&str; 16] = [
     "Northwind",
     "Bluebird",
     "Cobalt",
@@ -216,7 +217,8 @@ const NAME_A: [&str; 16] = [
     "Summit",
     "Tidewater",
 ];
-const NAME_B: [&str; 8] = [
+/// Second words of partner names.
+pub(crate) const NAME_B: [&str; 8] = [
     "Cloud",
     "Systems",
     "Digital",

@@ -98,7 +98,6 @@ impl Engine {
         actor: &Actor,
         payment: InvoicePayment,
     ) -> Result<IngestionResult, DomainError> {
-        check(&payment)?;
         self.record_payments(tenant, actor, vec![payment])
             .await?
             .pop()
