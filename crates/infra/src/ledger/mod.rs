@@ -2,6 +2,7 @@
 //! transactions); `tx` holds the `LedgerTx` implementation; `read` the queries both share;
 //! `reports` the aggregates behind metrics, series and reconciliation.
 
+mod bulk_insert;
 mod read;
 mod reports;
 mod tx;

@@ -33,7 +33,7 @@ use crate::entity::{
     refund,
 };
 use crate::error::OrStore;
-use crate::ledger::read;
+use crate::ledger::{bulk_insert, read};
 
 pub(crate) struct SeaLedgerTx {
     tx: DatabaseTransaction,
@@ -54,26 +54,6 @@ impl SeaLedgerTx {
             .exec_without_returning(&self.tx)
             .await
             .or_store()?;
-        Ok(())
-    }
-
-    /// Inserts rows with multi-row statements, as many rows per statement as the bind
-    /// parameter limit of both backends allows.
-    async fn insert_rows<A>(&self, rows: impl Iterator<Item = A>) -> Result<(), StoreError>
-    where
-        A: ActiveModelTrait + Send,
-    {
-        let columns = <<A::Entity as EntityTrait>::Column as sea_orm::Iterable>::iter().count();
-        let per_statement = (MAX_BIND_PARAMS / columns.max(1)).max(1);
-        let rows: Vec<A> = rows.collect();
-        let mut rest = rows.into_iter().peekable();
-        while rest.peek().is_some() {
-            let chunk: Vec<A> = rest.by_ref().take(per_statement).collect();
-            <A::Entity as EntityTrait>::insert_many(chunk)
-                .exec_without_returning(&self.tx)
-                .await
-                .or_store()?;
-        }
         Ok(())
     }
 
@@ -126,8 +106,6 @@ impl SeaLedgerTx {
     }
 }
 
-/// Bind parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
-const MAX_BIND_PARAMS: usize = 30_000;
 /// Ids per `IN (…)` list.
 const IN_LIST_CHUNK: usize = 1_000;
 /// Sub-selects per `UNION ALL` statement.
@@ -371,7 +349,7 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_payments(&mut self, records: &[PaymentRecord]) -> Result<(), StoreError> {
-        self.insert_rows(records.iter().map(payment_row)).await
+        bulk_insert::insert_rows(&self.tx, records.iter().map(payment_row)).await
     }
 
     async fn find_refund(
@@ -544,7 +522,7 @@ impl LedgerTx for SeaLedgerTx {
     }
 
     async fn insert_events(&mut self, events: &[CommissionEvent]) -> Result<(), StoreError> {
-        self.insert_rows(events.iter().map(event_row)).await
+        bulk_insert::insert_rows(&self.tx, events.iter().map(event_row)).await
     }
 
     async fn events_by_ids(

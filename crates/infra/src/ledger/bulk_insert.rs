@@ -1,0 +1,132 @@
+//! Many rows into one table in few statements, on both backends.
+//!
+//! SQLite gets multi-row `INSERT … VALUES`, as many rows per statement as its bind parameter
+//! limit allows. PostgreSQL gets the rows as one JSON array bound as a single parameter and
+//! expanded by `json_populate_recordset`: with 30 columns, a multi-row `VALUES` of 1,000 rows
+//! binds 30,000 parameters, which PostgreSQL parses and binds one by one (measured: 120 ms
+//! for 1,000 `commission_events` rows, against 55 ms for the same rows as one JSON document —
+//! the insert itself, its indexes and triggers, are the rest).
+
+use revshare_domain::StoreError;
+use sea_orm::sea_query::Value;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ConnectionTrait, DatabaseTransaction, DbBackend, EntityName,
+    EntityTrait, IdenStatic, Iterable, Statement,
+};
+use serde_json::Value as Json;
+
+use crate::error::OrStore;
+
+/// Bind parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
+const MAX_BIND_PARAMS: usize = 30_000;
+/// Rows per JSON document on PostgreSQL: bounds the document (about 1 KB a row).
+const ROWS_PER_DOCUMENT: usize = 5_000;
+
+/// Inserts `rows` (no `RETURNING`: ids are chosen by the domain). Every column of every row
+/// must be set.
+pub(crate) async fn insert_rows<A>(
+    tx: &DatabaseTransaction,
+    rows: impl Iterator<Item = A>,
+) -> Result<(), StoreError>
+where
+    A: ActiveModelTrait + Send,
+{
+    let rows: Vec<A> = rows.collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if tx.get_database_backend() == DbBackend::Postgres {
+        for chunk in rows.chunks(ROWS_PER_DOCUMENT) {
+            tx.execute_raw(recordset_insert(chunk)?).await.or_store()?;
+        }
+        return Ok(());
+    }
+    let columns = <A::Entity as EntityTrait>::Column::iter().count();
+    let per_statement = (MAX_BIND_PARAMS / columns.max(1)).max(1);
+    let mut rest = rows.into_iter().peekable();
+    while rest.peek().is_some() {
+        let chunk: Vec<A> = rest.by_ref().take(per_statement).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(tx)
+            .await
+            .or_store()?;
+    }
+    Ok(())
+}
+
+/// `INSERT INTO t (c…) SELECT c… FROM json_populate_recordset(NULL::t, $1::json)` with the
+/// rows as one JSON array of objects keyed by column name.
+fn recordset_insert<A>(rows: &[A]) -> Result<Statement, StoreError>
+where
+    A: ActiveModelTrait,
+{
+    let table = <A::Entity as Default>::default().table_name().to_owned();
+    let columns: Vec<<A::Entity as EntityTrait>::Column> =
+        <A::Entity as EntityTrait>::Column::iter().collect();
+    let mut document = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut object = serde_json::Map::with_capacity(columns.len());
+        for column in &columns {
+            let name = column.as_str();
+            let value = match row.get(*column) {
+                ActiveValue::Set(v) | ActiveValue::Unchanged(v) => v,
+                ActiveValue::NotSet => {
+                    return Err(StoreError::Internal(format!(
+                        "{table}.{name} is not set in a bulk insert"
+                    )));
+                }
+            };
+            object.insert(name.to_owned(), json_of(&table, name, value)?);
+        }
+        document.push(Json::Object(object));
+    }
+    let list = columns
+        .iter()
+        .map(|c| format!("\"{}\"", c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO \"{table}\" ({list}) SELECT {list} \
+         FROM json_populate_recordset(NULL::\"{table}\", $1::json)"
+    );
+    let document = serde_json::to_string(&document)
+        .map_err(|e| StoreError::Internal(format!("encoding {table} rows: {e}")))?;
+    Ok(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        [Value::String(Some(document))],
+    ))
+}
+
+/// A column value as JSON, exactly: integers stay integers (money is minor units), and a type
+/// this crate does not store is an error rather than a lossy conversion.
+fn json_of(table: &str, column: &str, value: Value) -> Result<Json, StoreError> {
+    Ok(match value {
+        Value::Bool(v) => v.map_or(Json::Null, Json::Bool),
+        Value::Int(v) => v.map_or(Json::Null, Json::from),
+        Value::BigInt(v) => v.map_or(Json::Null, Json::from),
+        Value::String(v) => v.map_or(Json::Null, Json::String),
+        Value::Uuid(v) => v.map_or(Json::Null, |u| Json::String(u.to_string())),
+        Value::Json(v) => v.map_or(Json::Null, |j| *j),
+        other => {
+            return Err(StoreError::Internal(format!(
+                "{table}.{column}: no bulk encoding for {other:?}"
+            )));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_stay_exact_and_unknown_types_are_refused() {
+        assert_eq!(
+            json_of("t", "c", Value::BigInt(Some(i64::MAX))).unwrap(),
+            Json::from(i64::MAX)
+        );
+        assert_eq!(json_of("t", "c", Value::BigInt(None)).unwrap(), Json::Null);
+        assert!(json_of("t", "c", Value::Double(Some(0.5))).is_err());
+    }
+}
