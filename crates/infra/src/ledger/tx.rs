@@ -20,7 +20,7 @@ use revshare_domain::value::{
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    IdenStatic, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use time::OffsetDateTime;
 
@@ -88,6 +88,75 @@ impl SeaLedgerTx {
             }
         }
         Ok(sums)
+    }
+
+    /// PostgreSQL: the sums of `column` over `invoice_payment` events per key (the `key`
+    /// column's value, a currency, a month), in key order, with one statement whose keys are
+    /// one JSON parameter. The `UNION ALL` of [`Self::sums_in_order`] costs PostgreSQL ~9 ms to
+    /// plan for 500 keys, inside the batch's partner locks; this plans in well under 1 ms, and
+    /// each key is still one index range (`ix_events_partner_type_currency_date`,
+    /// `ix_events_rule_date`).
+    async fn keyed_payment_sums(
+        &self,
+        tenant: TenantId,
+        column: ev::Column,
+        key: ev::Column,
+        keys: impl Iterator<Item = (uuid::Uuid, Currency, Period)>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let keys: Vec<serde_json::Value> = keys
+            .enumerate()
+            .map(|(i, (k, c, month))| {
+                serde_json::json!({
+                    "i": i,
+                    "key": k.to_string(),
+                    "currency": c.code(),
+                    "start": micros(month.start),
+                    "end": micros(month.end),
+                })
+            })
+            .collect();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let count = keys.len();
+        let (column, key) = (column.as_str(), key.as_str());
+        let sql = format!(
+            "SELECT k.i AS k, (SELECT CAST(SUM(e.\"{column}\") AS BIGINT) \
+               FROM \"commission_events\" e \
+              WHERE e.\"tenant_id\" = $1 AND e.\"event_type\" = $2 \
+                AND e.\"{key}\" = k.key AND e.\"currency\" = k.currency \
+                AND e.\"event_date\" >= k.start AND e.\"event_date\" < k.end) AS total \
+             FROM json_to_recordset($3::json) \
+                  AS k(i BIGINT, key UUID, currency TEXT, start BIGINT, \"end\" BIGINT) \
+            ORDER BY k.i"
+        );
+        let document = serde_json::to_string(&keys)
+            .map_err(|e| StoreError::Internal(format!("encoding sum keys: {e}")))?;
+        let rows = self
+            .tx
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                [
+                    tenant.uuid().into(),
+                    EventType::InvoicePayment.name().into(),
+                    document.into(),
+                ],
+            ))
+            .await
+            .or_store()?;
+        if rows.len() != count {
+            return Err(StoreError::Internal(format!(
+                "{} sums for {count} keys",
+                rows.len()
+            )));
+        }
+        rows.iter()
+            .map(|row| {
+                let total: Option<i64> = row.try_get("", "total").or_store()?;
+                Ok(total.unwrap_or(0))
+            })
+            .collect()
     }
 
     async fn sum_events(&self, q: sea_orm::Select<ev::Entity>) -> Result<(i64, i64), StoreError> {
@@ -496,6 +565,12 @@ impl LedgerTx for SeaLedgerTx {
         tenant: TenantId,
         keys: &[VolumeKey],
     ) -> Result<Vec<i64>, StoreError> {
+        if self.tx.get_database_backend() == DbBackend::Postgres {
+            let keys = keys.iter().map(|k| (k.partner.uuid(), k.currency, k.month));
+            return self
+                .keyed_payment_sums(tenant, ev::Column::BaseMinor, ev::Column::PartnerId, keys)
+                .await;
+        }
         let sums = keys.iter().map(|k| {
             payment_sums(tenant, k.currency, k.month, ev::Column::BaseMinor)
                 .and_where(ev::Column::PartnerId.eq(k.partner.uuid()))
@@ -509,6 +584,12 @@ impl LedgerTx for SeaLedgerTx {
         tenant: TenantId,
         keys: &[UsageKey],
     ) -> Result<Vec<i64>, StoreError> {
+        if self.tx.get_database_backend() == DbBackend::Postgres {
+            let keys = keys.iter().map(|k| (k.rule.uuid(), k.currency, k.month));
+            return self
+                .keyed_payment_sums(tenant, ev::Column::AmountMinor, ev::Column::RuleId, keys)
+                .await;
+        }
         let sums = keys.iter().map(|k| {
             payment_sums(tenant, k.currency, k.month, ev::Column::AmountMinor)
                 .and_where(ev::Column::RuleId.eq(k.rule.uuid()))
