@@ -81,7 +81,7 @@ impl Profile {
                 reference_events: 10_000,
                 payout_partners: 100,
                 payout_events_per_partner: 100,
-                ingest_sample: 2_000,
+                ingest_sample: 10_000,
                 // The big partner holds 100,000 rows and a little more from the ingestion
                 // runs: the last full page.
                 deep_offset: 99_900,
