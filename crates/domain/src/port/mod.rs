@@ -8,7 +8,9 @@ mod store;
 pub use clock::{Clock, IdSource, SystemClock, UuidV7Source};
 pub use directory::Directory;
 pub use idempotency::{IdempotencyStore, Reservation};
-pub use store::{ClaimSummary, Ledger, LedgerTx, RefundTotals, StatusChange, UsageKey, VolumeKey};
+pub use store::{
+    ClaimSummary, Ledger, LedgerTx, PayoutClaim, RefundTotals, StatusChange, UsageKey, VolumeKey,
+};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::{MockClock, MockIdSource};

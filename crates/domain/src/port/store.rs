@@ -65,6 +65,17 @@ pub struct StatusChange {
     pub reason: Option<String>,
 }
 
+/// One payout's share of a claim: the events of its partner and currency are taken for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayoutClaim {
+    /// The partner whose events are claimed.
+    pub partner: PartnerId,
+    /// Their currency.
+    pub currency: Currency,
+    /// The payout that takes them.
+    pub payout: PayoutId,
+}
+
 /// What a claim took for a payout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ClaimSummary {
@@ -84,6 +95,8 @@ pub trait LedgerTx: Send {
 
     /// Appends an audit entry; written with the action it records, or not at all.
     async fn insert_audit(&mut self, record: &AuditRecord) -> Result<(), StoreError>;
+    /// Appends audit entries, in as few statements as the database allows.
+    async fn insert_audits(&mut self, records: &[AuditRecord]) -> Result<(), StoreError>;
     /// Inserts a partner user with their password hash; `Conflict` when the e-mail is taken.
     async fn insert_partner_user(
         &mut self,
@@ -239,19 +252,34 @@ pub trait LedgerTx: Send {
     ) -> Result<u64, StoreError>;
 
     // Payouts.
-    /// Inserts a payout.
-    async fn insert_payout(&mut self, payout: &Payout) -> Result<(), StoreError>;
-    /// Claims every approved, unclaimed event of a partner and currency dated in
-    /// `[start, end]` (inclusive) for a payout, atomically.
+    /// Inserts payouts, in as few statements as the database allows.
+    async fn insert_payouts(&mut self, payouts: &[Payout]) -> Result<(), StoreError>;
+    /// For each claim, every approved, unclaimed event of its partner and currency dated in
+    /// `[start, end]` (inclusive) is taken for its payout, atomically, in a number of
+    /// statements that grows neither with the events nor with the claims (up to a few
+    /// hundred); answers what each claim took, in the order of `claims`. An event is never
+    /// taken twice, even by concurrent claims.
     async fn claim_events(
         &mut self,
         tenant: TenantId,
-        partner: PartnerId,
-        currency: Currency,
         start: Option<OffsetDateTime>,
         end: OffsetDateTime,
-        payout: PayoutId,
-    ) -> Result<ClaimSummary, StoreError>;
+        claims: &[PayoutClaim],
+    ) -> Result<Vec<ClaimSummary>, StoreError>;
+    /// Writes the total and commission count of `pending` payouts (the rest of each payout
+    /// is as inserted); returns rows changed.
+    async fn set_payout_totals(
+        &mut self,
+        tenant: TenantId,
+        payouts: &[Payout],
+    ) -> Result<u64, StoreError>;
+    /// Undoes `pending` payouts made in this transaction: releases their events and deletes
+    /// them; returns payouts deleted.
+    async fn discard_payouts(
+        &mut self,
+        tenant: TenantId,
+        payouts: &[PayoutId],
+    ) -> Result<u64, StoreError>;
     /// Reads a payout and locks it until commit.
     async fn lock_payout(
         &mut self,

@@ -23,7 +23,9 @@ pub use approval::MAX_BULK_IDS;
 pub use attribution::NewAccount;
 pub use partner_users::NewPartnerUser;
 pub use partners::{NewPartner, PartnerUpdate};
-pub use payout_batch::{PayoutBatchOutcome, PayoutRefusal, PayoutRequest, PayoutRunReport};
+pub use payout_batch::{
+    MAX_PAYOUTS_PER_TX, PayoutBatchOutcome, PayoutRefusal, PayoutRequest, PayoutRunReport,
+};
 pub use payout_status::PayoutMove;
 pub use record_payment::{Evaluation, MAX_INGEST_BATCH};
 pub use rules::RuleDraft;

@@ -331,6 +331,16 @@ impl Written {
         });
     }
 
+    /// `insert_audits` may be called at most once (a transaction writes its entries in one
+    /// call); every entry is recorded.
+    pub fn on_insert_audits(&self, tx: &mut MockLedgerTx) {
+        let audits = self.audits.clone();
+        tx.expect_insert_audits().times(0..=1).returning(move |rs| {
+            audits.lock().unwrap().extend(rs.iter().cloned());
+            Ok(())
+        });
+    }
+
     /// Exactly one audit entry was written, for `action` by the test actor at `NOW`.
     pub fn assert_audited(&self, action: &str) {
         let audits = self.audits();

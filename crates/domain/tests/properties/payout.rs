@@ -156,17 +156,17 @@ proptest! {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let w = Written::default();
         let mut tx = MockLedgerTx::new();
-        tx.expect_lock_partner().returning(move |_, _| {
+        tx.expect_lock_partners().returning(move |_, _| {
             let mut p = active_partner(None);
             p.minimum_payouts
                 .insert(Currency::USD, Money::from_minor(minimum_minor, Currency::USD).unwrap());
-            Ok(Some(p))
+            Ok(vec![p])
         });
-        tx.expect_insert_payout().returning(|_| Ok(()));
+        tx.expect_insert_payouts().returning(|_| Ok(()));
         tx.expect_claim_events()
-            .returning(move |_, _, _, _, _, _| Ok(ClaimSummary { count, total_minor }));
-        tx.expect_update_payout().returning(|_, _| Ok(true));
-        w.on_insert_audit(&mut tx);
+            .returning(move |_, _, _, _| Ok(vec![ClaimSummary { count, total_minor }]));
+        tx.expect_set_payout_totals().returning(|_, ps| Ok(ps.len() as u64));
+        w.on_insert_audits(&mut tx);
         w.on_commit(&mut tx);
         let engine = engine(vec![tx]);
         let req = PayoutRequest {

@@ -2,10 +2,12 @@
 
 use revshare_domain::DomainError;
 use revshare_domain::payout::{Payout, PayoutStatus};
-use revshare_domain::port::{ClaimSummary, MockLedgerTx};
+use revshare_domain::port::{ClaimSummary, MockLedgerTx, PayoutClaim};
 use revshare_domain::state::StateMachine;
-use revshare_domain::usecase::{PayoutBatchOutcome, PayoutMove, PayoutRefusal, PayoutRequest};
-use revshare_domain::value::{Currency, PayoutId};
+use revshare_domain::usecase::{
+    MAX_PAYOUTS_PER_TX, PayoutBatchOutcome, PayoutMove, PayoutRefusal, PayoutRequest,
+};
+use revshare_domain::value::{Currency, Money, PartnerId, PayoutId};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -28,40 +30,45 @@ fn request() -> PayoutRequest {
 /// the claim answers `claim`. Writes are recorded in `w`.
 fn batch_tx(claim: ClaimSummary, w: &Written) -> MockLedgerTx {
     let mut tx = MockLedgerTx::new();
-    tx.expect_lock_partner()
+    tx.expect_lock_partners()
         .times(1)
-        .withf(|t, p| *t == tenant() && *p == partner_id())
+        .withf(|t, ids| *t == tenant() && ids == [partner_id()])
         .returning(|_, _| {
             let mut p = active_partner(None);
             p.minimum_payouts.insert(Currency::USD, usd("50.00"));
-            Ok(Some(p))
+            Ok(vec![p])
         });
     let payouts = w.payouts.clone();
-    tx.expect_insert_payout().times(1).returning(move |p| {
-        payouts.lock().unwrap().push(p.clone());
+    tx.expect_insert_payouts().times(1).returning(move |ps| {
+        payouts.lock().unwrap().extend(ps.iter().cloned());
         Ok(())
     });
     let generated_payout = PayoutId::from_uuid(generated(0));
     tx.expect_claim_events()
         .times(1)
-        .withf(move |t, p, c, start, end, payout| {
+        .withf(move |t, start, end, claims| {
             *t == tenant()
-                && *p == partner_id()
-                && *c == Currency::USD
                 && *start == Some(PERIOD_START)
                 && *end == PERIOD_END
-                && *payout == generated_payout
+                && claims
+                    == [PayoutClaim {
+                        partner: partner_id(),
+                        currency: Currency::USD,
+                        payout: generated_payout,
+                    }]
         })
-        .returning(move |_, _, _, _, _, _| Ok(claim));
+        .returning(move |_, _, _, _| Ok(vec![claim]));
+    // A batch of one is never partly refused: a refusal rolls back instead.
+    tx.expect_discard_payouts().never();
     let payouts = w.payouts.clone();
-    tx.expect_update_payout()
+    tx.expect_set_payout_totals()
         .times(0..=1)
-        .withf(|_, from| *from == PayoutStatus::Pending)
-        .returning(move |p, _| {
-            payouts.lock().unwrap().push(p.clone());
-            Ok(true)
+        .withf(|t, _| *t == tenant())
+        .returning(move |_, ps| {
+            payouts.lock().unwrap().extend(ps.iter().cloned());
+            Ok(ps.len() as u64)
         });
-    w.on_insert_audit(&mut tx);
+    w.on_insert_audits(&mut tx);
     w.on_commit(&mut tx);
     tx
 }
@@ -196,10 +203,10 @@ async fn malformed_batch_requests_open_no_transaction() {
 #[tokio::test]
 async fn batch_for_an_unknown_partner_is_not_found() {
     let mut tx = MockLedgerTx::new();
-    tx.expect_lock_partner().returning(|_, _| Ok(None));
-    tx.expect_insert_payout().never();
+    tx.expect_lock_partners().returning(|_, _| Ok(Vec::new()));
+    tx.expect_insert_payouts().never();
     tx.expect_claim_events().never();
-    tx.expect_insert_audit().never();
+    tx.expect_insert_audits().never();
     tx.expect_commit().never();
     let err = engine(vec![tx])
         .create_payout(tenant(), &actor(), request())
@@ -209,6 +216,282 @@ async fn batch_for_an_unknown_partner_is_not_found() {
         matches!(err, DomainError::NotFound { entity: "partner" }),
         "{err:?}"
     );
+}
+
+// ---- payout runs ----
+
+/// Partner `n` of a run (distinct ids, in id order), minimum `min` USD if any.
+fn run_partner(n: u128, min: Option<&str>) -> revshare_domain::partner::Partner {
+    let mut p = active_partner(None);
+    p.id = PartnerId::from_uuid(uuid::Uuid::from_u128(0x2000 + n));
+    if let Some(m) = min {
+        p.minimum_payouts.insert(Currency::USD, usd(m));
+    }
+    p
+}
+
+/// The transaction that finds the payable pairs; a read, never committed.
+fn payable_tx(pairs: Vec<(PartnerId, Currency)>) -> MockLedgerTx {
+    let mut tx = MockLedgerTx::new();
+    tx.expect_payable_partners()
+        .times(1)
+        .withf(|t, start, end| *t == tenant() && start.is_none() && *end == PERIOD_END)
+        .returning(move |_, _, _| Ok(pairs.clone()));
+    tx.expect_commit().never();
+    tx
+}
+
+/// What a chunk transaction was asked to do, beyond `Written`.
+#[derive(Debug, Default)]
+struct ChunkCalls {
+    locked: Vec<PartnerId>,
+    claims: Vec<PayoutClaim>,
+    discarded: Vec<PayoutId>,
+    totals_set: Vec<Payout>,
+}
+
+/// A chunk transaction over `partners`; the claim answers `answer(claim)` for each claim.
+fn chunk_tx(
+    partners: Vec<revshare_domain::partner::Partner>,
+    answer: fn(&PayoutClaim) -> ClaimSummary,
+    w: &Written,
+    calls: &std::sync::Arc<std::sync::Mutex<ChunkCalls>>,
+) -> MockLedgerTx {
+    let mut tx = MockLedgerTx::new();
+    let c = calls.clone();
+    tx.expect_lock_partners()
+        .times(1)
+        .withf(|t, _| *t == tenant())
+        .returning(move |_, ids| {
+            c.lock().unwrap().locked.extend_from_slice(ids);
+            Ok(partners
+                .iter()
+                .filter(|p| ids.contains(&p.id))
+                .cloned()
+                .collect())
+        });
+    let payouts = w.payouts.clone();
+    tx.expect_insert_payouts().times(1).returning(move |ps| {
+        payouts.lock().unwrap().extend(ps.iter().cloned());
+        Ok(())
+    });
+    let c = calls.clone();
+    tx.expect_claim_events()
+        .times(1)
+        .withf(|t, start, end, _| *t == tenant() && start.is_none() && *end == PERIOD_END)
+        .returning(move |_, _, _, claims| {
+            c.lock().unwrap().claims.extend_from_slice(claims);
+            Ok(claims.iter().map(answer).collect())
+        });
+    let c = calls.clone();
+    tx.expect_discard_payouts()
+        .times(0..=1)
+        .withf(|t, _| *t == tenant())
+        .returning(move |_, ids| {
+            c.lock().unwrap().discarded.extend_from_slice(ids);
+            Ok(ids.len() as u64)
+        });
+    let c = calls.clone();
+    tx.expect_set_payout_totals()
+        .times(0..=1)
+        .withf(|t, _| *t == tenant())
+        .returning(move |_, ps| {
+            c.lock().unwrap().totals_set.extend_from_slice(ps);
+            Ok(ps.len() as u64)
+        });
+    w.on_insert_audits(&mut tx);
+    w.on_commit(&mut tx);
+    tx
+}
+
+#[tokio::test]
+async fn a_run_decides_each_pair_as_a_batch_would_and_undoes_only_the_refused() {
+    // Partner 1 is paid in USD; partner 2's USD is below its minimum of 50.00 and it has
+    // nothing left in EUR; partner 3's clawbacks exceed its commissions.
+    let (p1, p2, p3) = (
+        run_partner(1, None),
+        run_partner(2, Some("50.00")),
+        run_partner(3, None),
+    );
+    let pairs = vec![
+        (p1.id, Currency::USD),
+        (p2.id, Currency::EUR),
+        (p2.id, Currency::USD),
+        (p3.id, Currency::USD),
+    ];
+    fn answer(c: &PayoutClaim) -> ClaimSummary {
+        let (count, total_minor) = match (c.partner.uuid().as_u128() - 0x2000, c.currency) {
+            (1, _) => (3, 12_345),
+            (2, Currency::USD) => (2, 4_999),
+            (3, _) => (2, -100),
+            _ => (0, 0),
+        };
+        ClaimSummary { count, total_minor }
+    }
+    let w = Written::default();
+    let calls = std::sync::Arc::default();
+    let chunk = chunk_tx(vec![p1.clone(), p2.clone(), p3.clone()], answer, &w, &calls);
+    let report = engine(vec![payable_tx(pairs.clone()), chunk])
+        .run_payouts(tenant(), &actor(), None, PERIOD_END, " bank_transfer ")
+        .await
+        .unwrap();
+    let calls = calls.lock().unwrap();
+    assert_eq!(calls.locked, vec![p1.id, p2.id, p3.id]);
+    // One provisional payout per pair, in order, ids handed out first.
+    let inserted = w.payouts();
+    assert_eq!(inserted.len(), 4);
+    for (i, (p, (partner, currency))) in inserted.iter().zip(&pairs).enumerate() {
+        assert_eq!(p.id, PayoutId::from_uuid(generated(i as u128)));
+        assert_eq!((p.partner_id, p.total.currency()), (*partner, *currency));
+        assert!(p.total.is_zero() && p.commission_count == 0);
+        assert_eq!(p.payment_method, "bank_transfer");
+    }
+    let claimed: Vec<PayoutId> = calls.claims.iter().map(|c| c.payout).collect();
+    assert_eq!(claimed, inserted.iter().map(|p| p.id).collect::<Vec<_>>());
+    // The created payout totals its claim; the refused ones are undone in one call.
+    assert_eq!(report.created.len(), 1);
+    let made = &report.created[0];
+    assert_eq!(made.id, inserted[0].id);
+    assert_eq!(made.total, usd("123.45"));
+    assert_eq!(made.commission_count, 3);
+    assert_eq!(calls.totals_set, vec![made.clone()]);
+    assert_eq!(
+        calls.discarded,
+        vec![inserted[1].id, inserted[2].id, inserted[3].id]
+    );
+    let refusals: Vec<(PartnerId, Currency, PayoutRefusal, Money)> = report
+        .refused
+        .iter()
+        .map(|o| match o {
+            PayoutBatchOutcome::Refused {
+                partner_id,
+                currency,
+                reason,
+                net,
+            } => (*partner_id, *currency, *reason, *net),
+            other => panic!("a created payout among the refusals: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        refusals,
+        vec![
+            (
+                p2.id,
+                Currency::EUR,
+                PayoutRefusal::NothingToPay,
+                Money::zero(Currency::EUR)
+            ),
+            (
+                p2.id,
+                Currency::USD,
+                PayoutRefusal::BelowMinimum,
+                usd("49.99")
+            ),
+            (
+                p3.id,
+                Currency::USD,
+                PayoutRefusal::NetNotPositive,
+                usd("-1.00")
+            ),
+        ]
+    );
+    // One audit entry, of the created payout, with its snapshot.
+    let audits = w.audits();
+    assert_eq!(audits.len(), 1);
+    assert_eq!(audits[0].action, "payout.create");
+    assert_eq!(audits[0].target_id, made.id.to_string());
+    assert_eq!(
+        audits[0].after,
+        Some(revshare_domain::audit::Snapshot::Payout(Box::new(
+            made.clone()
+        )))
+    );
+    assert!(w.committed());
+}
+
+#[tokio::test]
+async fn a_run_chunk_of_refusals_only_commits_nothing() {
+    let p = run_partner(1, Some("50.00"));
+    let pairs = vec![(p.id, Currency::EUR), (p.id, Currency::USD)];
+    fn answer(c: &PayoutClaim) -> ClaimSummary {
+        match c.currency {
+            Currency::USD => ClaimSummary {
+                count: 1,
+                total_minor: 100,
+            },
+            _ => ClaimSummary::default(),
+        }
+    }
+    let w = Written::default();
+    let calls = std::sync::Arc::default();
+    let chunk = chunk_tx(vec![p], answer, &w, &calls);
+    let report = engine(vec![payable_tx(pairs), chunk])
+        .run_payouts(tenant(), &actor(), None, PERIOD_END, "bank_transfer")
+        .await
+        .unwrap();
+    assert!(report.created.is_empty());
+    assert_eq!(report.refused.len(), 2);
+    let calls = calls.lock().unwrap();
+    assert!(calls.discarded.is_empty() && calls.totals_set.is_empty());
+    assert!(w.audits().is_empty());
+    assert!(
+        !w.committed(),
+        "the claim is rolled back, not undone and committed"
+    );
+}
+
+#[tokio::test]
+async fn a_run_makes_at_most_max_payouts_per_transaction() {
+    let partners: Vec<_> = (0..=MAX_PAYOUTS_PER_TX as u128)
+        .map(|n| run_partner(n, None))
+        .collect();
+    let pairs: Vec<(PartnerId, Currency)> =
+        partners.iter().map(|p| (p.id, Currency::USD)).collect();
+    fn answer(_: &PayoutClaim) -> ClaimSummary {
+        ClaimSummary {
+            count: 1,
+            total_minor: 1_000,
+        }
+    }
+    let (w1, w2) = (Written::default(), Written::default());
+    let (c1, c2) = (std::sync::Arc::default(), std::sync::Arc::default());
+    let first = chunk_tx(partners.clone(), answer, &w1, &c1);
+    let second = chunk_tx(partners.clone(), answer, &w2, &c2);
+    let report = engine(vec![payable_tx(pairs.clone()), first, second])
+        .run_payouts(tenant(), &actor(), None, PERIOD_END, "bank_transfer")
+        .await
+        .unwrap();
+    let ids = |c: &std::sync::Arc<std::sync::Mutex<ChunkCalls>>| c.lock().unwrap().locked.clone();
+    assert_eq!(ids(&c1).len(), MAX_PAYOUTS_PER_TX);
+    assert_eq!(ids(&c2), vec![pairs[MAX_PAYOUTS_PER_TX].0]);
+    assert_eq!(w1.payouts().len(), MAX_PAYOUTS_PER_TX);
+    assert_eq!(w1.audits().len(), MAX_PAYOUTS_PER_TX);
+    assert_eq!(w2.payouts().len(), 1);
+    assert!(w1.committed() && w2.committed());
+    // Every pair paid, in the order of the pairs.
+    let made: Vec<PartnerId> = report.created.iter().map(|p| p.partner_id).collect();
+    assert_eq!(made, pairs.iter().map(|&(p, _)| p).collect::<Vec<_>>());
+    assert!(report.refused.is_empty());
+}
+
+#[tokio::test]
+async fn malformed_runs_open_no_transaction() {
+    let err = engine_without_tx()
+        .run_payouts(
+            tenant(),
+            &actor(),
+            Some(PERIOD_END),
+            PERIOD_START,
+            "bank_transfer",
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::Validation(ref v) if v.fields[0].field == "period_start"));
+    let err = engine_without_tx()
+        .run_payouts(tenant(), &actor(), None, PERIOD_END, " ")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::Validation(ref v) if v.fields[0].field == "payment_method"));
 }
 
 // ---- moving a payout ----

@@ -10,14 +10,17 @@ use revshare_domain::commission::{CommissionEvent, EventStatus, EventType};
 use revshare_domain::ingestion::{PaymentRecord, RefundRecord};
 use revshare_domain::partner::{Partner, PartnerUser};
 use revshare_domain::payout::{Payout, PayoutStatus};
-use revshare_domain::port::{ClaimSummary, LedgerTx, RefundTotals, StatusChange};
+use revshare_domain::port::{ClaimSummary, LedgerTx, PayoutClaim, RefundTotals, StatusChange};
 use revshare_domain::port::{UsageKey, VolumeKey};
 use revshare_domain::terms::CommissionRule;
 use revshare_domain::value::{
     Currency, CustomerId, EventId, PartnerAccountId, PartnerId, PaymentId, PayoutId, Period,
     RefundId, RuleId, TenantId,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, ExprTrait, IntoIden, Query, SelectStatement, TableRef,
+    UnionType, ValueTuple, Values, WithClause, WithQuery,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
     IdenStatic, QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -179,6 +182,9 @@ impl SeaLedgerTx {
 const IN_LIST_CHUNK: usize = 1_000;
 /// Sub-selects per `UNION ALL` statement.
 const UNION_CHUNK: usize = 500;
+/// Claims per claiming `UPDATE` (four bind parameters each, far below SQLite's 32,766): a
+/// payout run's chunk (`MAX_PAYOUTS_PER_TX`, 500) in one statement.
+const CLAIM_CHUNK: usize = 1_000;
 
 /// `SELECT SUM(column) AS total` over `invoice_payment` events of a currency in a month; the
 /// caller adds the partner or rule.
@@ -213,6 +219,61 @@ fn unclaimed() -> sea_orm::sea_query::Condition {
         .add(ev::Column::PayoutId.is_null())
 }
 
+/// `WITH v (tenant_id, partner_id, currency, payout_id) AS (VALUES …) UPDATE commission_events
+/// SET payout_id = v.payout_id FROM v WHERE` the event is the tenant's, of the row's partner
+/// and currency, [`unclaimed`] and dated in range: every claim of `claims` in one statement.
+/// The `payout_id IS NULL` guard makes a concurrent claim skip every row this one took
+/// (PostgreSQL re-checks the whole join for a row after waiting for its row lock; SQLite has a
+/// single writer).
+///
+/// The shape is chosen for the planners. PostgreSQL reads `ix_events_unclaimed` for each row
+/// of the list (or, in a generic plan, the tenant's unclaimed events once, hash-joined to the
+/// list). SQLite, which has no statistics, must drive the join from the list into
+/// `ix_events_unclaimed` too, or it reads the tenant's events by date and scans the list for
+/// each: it does with the list as a CTE and the tenant in each row (`e.tenant_id =
+/// v.tenant_id`); a bare `FROM (VALUES …)` or a tenant given only as a constant does not.
+fn claim_statement(
+    tenant: TenantId,
+    start: Option<OffsetDateTime>,
+    end: OffsetDateTime,
+    claims: &[PayoutClaim],
+) -> WithQuery {
+    let v = Alias::new("v");
+    let in_v = |name: &'static str| (v.clone(), Alias::new(name));
+    let rows = claims
+        .iter()
+        .map(|c| {
+            Values(vec![
+                tenant.uuid().into(),
+                c.partner.uuid().into(),
+                c.currency.code().into(),
+                c.payout.uuid().into(),
+            ])
+        })
+        .collect();
+    let list = CommonTableExpression::new()
+        .table_name(v.clone())
+        .columns(["tenant_id", "partner_id", "currency", "payout_id"].map(Alias::new))
+        .values(rows)
+        .to_owned();
+    let event = |c: ev::Column| Expr::col((ev::Entity, c));
+    let mut update = Query::update();
+    update
+        .table(ev::Entity)
+        .value(ev::Column::PayoutId, Expr::col(in_v("payout_id")))
+        .from(v.clone())
+        .and_where(event(ev::Column::TenantId).eq(tenant.uuid()))
+        .and_where(event(ev::Column::TenantId).equals(in_v("tenant_id")))
+        .and_where(event(ev::Column::PartnerId).equals(in_v("partner_id")))
+        .and_where(event(ev::Column::Currency).equals(in_v("currency")))
+        .cond_where(unclaimed())
+        .and_where(event(ev::Column::EventDate).lte(micros(end)));
+    if let Some(s) = start {
+        update.and_where(event(ev::Column::EventDate).gte(micros(s)));
+    }
+    update.with(WithClause::new().cte(list).to_owned())
+}
+
 fn sum_of(row: Option<Option<i64>>) -> i64 {
     row.flatten().unwrap_or(0)
 }
@@ -225,6 +286,10 @@ impl LedgerTx for SeaLedgerTx {
 
     async fn insert_audit(&mut self, r: &AuditRecord) -> Result<(), StoreError> {
         self.insert(crate::convert::audit_row(r)).await
+    }
+
+    async fn insert_audits(&mut self, records: &[AuditRecord]) -> Result<(), StoreError> {
+        bulk_insert::insert_rows(&self.tx, records.iter().map(crate::convert::audit_row)).await
     }
 
     async fn insert_partner_user(
@@ -682,44 +747,141 @@ impl LedgerTx for SeaLedgerTx {
         Ok(r.rows_affected)
     }
 
-    async fn insert_payout(&mut self, p: &Payout) -> Result<(), StoreError> {
-        self.insert(payout_row(p)).await
+    async fn insert_payouts(&mut self, payouts: &[Payout]) -> Result<(), StoreError> {
+        bulk_insert::insert_rows(&self.tx, payouts.iter().map(payout_row)).await
     }
 
     async fn claim_events(
         &mut self,
         tenant: TenantId,
-        partner: PartnerId,
-        c: Currency,
         start: Option<OffsetDateTime>,
         end: OffsetDateTime,
-        payout_id: PayoutId,
-    ) -> Result<ClaimSummary, StoreError> {
-        // One UPDATE claims the whole range: the `payout_id IS NULL` guard makes a second,
-        // concurrent claim skip every row the first took (PostgreSQL re-checks it after the
-        // row lock; SQLite has a single writer).
-        let mut q = ev::Entity::update_many()
-            .col_expr(ev::Column::PayoutId, Expr::val(payout_id.uuid()))
-            .filter(ev::Column::TenantId.eq(tenant.uuid()))
-            .filter(ev::Column::PartnerId.eq(partner.uuid()))
-            .filter(ev::Column::Currency.eq(c.code()))
-            .filter(unclaimed())
-            .filter(ev::Column::EventDate.lte(micros(end)));
-        if let Some(s) = start {
-            q = q.filter(ev::Column::EventDate.gte(micros(s)));
+        claims: &[PayoutClaim],
+    ) -> Result<Vec<ClaimSummary>, StoreError> {
+        let mut out = Vec::with_capacity(claims.len());
+        for chunk in claims.chunks(CLAIM_CHUNK) {
+            self.tx
+                .execute(&claim_statement(tenant, start, end, chunk))
+                .await
+                .or_store()?;
+            // What each payout took, summed from the rows it holds now: through the tenant's
+            // pending payouts (by id) to their events, by `ix_events_payout` on both backends.
+            // Not `tenant_id = ? AND payout_id IN (…)` on the events: SQLite, without
+            // statistics, reads every event of the tenant for that; and the pending status
+            // keeps PostgreSQL's estimate of the payouts small enough to probe the index per
+            // payout rather than read the events whole.
+            let sums = Query::select()
+                .column((payout::Entity, payout::Column::Id))
+                .expr_as(
+                    Expr::col((ev::Entity, ev::Column::AmountMinor))
+                        .sum()
+                        .cast_as("BIGINT"),
+                    "total",
+                )
+                .expr_as(
+                    Expr::col((ev::Entity, ev::Column::Id))
+                        .count()
+                        .cast_as("BIGINT"),
+                    "n",
+                )
+                .from(payout::Entity)
+                .inner_join(
+                    ev::Entity,
+                    Expr::col((ev::Entity, ev::Column::PayoutId))
+                        .equals((payout::Entity, payout::Column::Id)),
+                )
+                .and_where(payout::Column::TenantId.eq(tenant.uuid()))
+                .and_where(payout::Column::Id.is_in(chunk.iter().map(|c| c.payout.uuid())))
+                .and_where(payout::Column::Status.eq(PayoutStatus::Pending.name()))
+                .group_by_col((payout::Entity, payout::Column::Id))
+                .to_owned();
+            let mut taken = std::collections::HashMap::with_capacity(chunk.len());
+            for row in self.tx.query_all(&sums).await.or_store()? {
+                let id: uuid::Uuid = row.try_get("", "id").or_store()?;
+                let total: Option<i64> = row.try_get("", "total").or_store()?;
+                let n: i64 = row.try_get("", "n").or_store()?;
+                taken.insert(id, (total.unwrap_or(0), n));
+            }
+            for c in chunk {
+                let (total, n) = taken.get(&c.payout.uuid()).copied().unwrap_or((0, 0));
+                out.push(ClaimSummary {
+                    count: u64::try_from(n).unwrap_or(0),
+                    total_minor: total,
+                });
+            }
         }
-        q.exec(&self.tx).await.or_store()?;
-        let (total, count) = self
-            .sum_events(
-                ev::Entity::find()
-                    .filter(ev::Column::TenantId.eq(tenant.uuid()))
-                    .filter(ev::Column::PayoutId.eq(payout_id.uuid())),
-            )
-            .await?;
-        Ok(ClaimSummary {
-            count: u64::try_from(count).unwrap_or(0),
-            total_minor: total,
-        })
+        Ok(out)
+    }
+
+    async fn set_payout_totals(
+        &mut self,
+        tenant: TenantId,
+        payouts: &[Payout],
+    ) -> Result<u64, StoreError> {
+        let mut changed = 0;
+        for chunk in payouts.chunks(IN_LIST_CHUNK) {
+            // One UPDATE for the chunk, joined to the new totals as a VALUES list (`column1`
+            // … `column3` on both backends), by the payouts' primary key.
+            let v = Alias::new("v");
+            let total_col = |n: &str| Expr::col((v.clone(), Alias::new(n)));
+            let rows = chunk.iter().map(|p| {
+                ValueTuple::Three(
+                    p.id.uuid().into(),
+                    p.total.minor().into(),
+                    i64::from(p.commission_count).into(),
+                )
+            });
+            let q = Query::update()
+                .table(payout::Entity)
+                .value(payout::Column::TotalMinor, total_col("column2"))
+                .value(payout::Column::CommissionCount, total_col("column3"))
+                .from(TableRef::ValuesList(rows.collect(), v.clone().into_iden()))
+                .and_where(Expr::col((payout::Entity, payout::Column::TenantId)).eq(tenant.uuid()))
+                .and_where(Expr::col((payout::Entity, payout::Column::Id)).eq(total_col("column1")))
+                .and_where(
+                    Expr::col((payout::Entity, payout::Column::Status))
+                        .eq(PayoutStatus::Pending.name()),
+                )
+                .to_owned();
+            changed += self.tx.execute(&q).await.or_store()?.rows_affected();
+        }
+        Ok(changed)
+    }
+
+    async fn discard_payouts(
+        &mut self,
+        tenant: TenantId,
+        ids: &[PayoutId],
+    ) -> Result<u64, StoreError> {
+        let mut deleted = 0;
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
+            let uuids = chunk.iter().map(|i| i.uuid());
+            // The events of the tenant's pending payouts among `ids`, found through the
+            // payouts (by id) and `ix_events_payout`; a pending payout holds only approved
+            // events (and a paid event cannot lose its payout: a CHECK forbids it).
+            let release = Query::update()
+                .table(ev::Entity)
+                .value(ev::Column::PayoutId, Expr::val(Option::<uuid::Uuid>::None))
+                .from(payout::Entity)
+                .and_where(
+                    Expr::col((ev::Entity, ev::Column::PayoutId))
+                        .equals((payout::Entity, payout::Column::Id)),
+                )
+                .and_where(payout::Column::TenantId.eq(tenant.uuid()))
+                .and_where(payout::Column::Id.is_in(uuids.clone()))
+                .and_where(payout::Column::Status.eq(PayoutStatus::Pending.name()))
+                .to_owned();
+            self.tx.execute(&release).await.or_store()?;
+            deleted += payout::Entity::delete_many()
+                .filter(payout::Column::TenantId.eq(tenant.uuid()))
+                .filter(payout::Column::Id.is_in(uuids))
+                .filter(payout::Column::Status.eq(PayoutStatus::Pending.name()))
+                .exec(&self.tx)
+                .await
+                .or_store()?
+                .rows_affected;
+        }
+        Ok(deleted)
     }
 
     async fn lock_payout(
