@@ -179,7 +179,7 @@ impl Engine {
 
         // First deliveries, first occurrence in the batch only.
         let mut seen = HashSet::new();
-        let fresh: Vec<&InvoicePayment> = valid
+        let mut fresh: Vec<&InvoicePayment> = valid
             .iter()
             .copied()
             .filter(|p| !records.contains_key(&p.payment_id) && seen.insert(&p.payment_id))
@@ -187,6 +187,16 @@ impl Engine {
         let mut events: HashMap<EventId, CommissionEvent> = HashMap::new();
         if !fresh.is_empty() {
             let mut facts = BatchFacts::load(tx.as_mut(), tenant, &fresh).await?;
+            // Look again now that the partners are locked: a concurrent batch holding a copy of
+            // one of these payments may have committed while this one waited for the locks.
+            // Without this second look the insert below fails on the copy, the whole batch is
+            // retried, and under a steady stream of overlapping batches it can lose every
+            // attempt (seen in the bench: 100 batches, 2 in flight, 1 % redeliveries).
+            let fresh_ids: Vec<PaymentId> = fresh.iter().map(|p| p.payment_id.clone()).collect();
+            for r in tx.find_payments(tenant, &fresh_ids).await? {
+                records.insert(r.payment.payment_id.clone(), (r, true));
+            }
+            fresh.retain(|p| !records.contains_key(&p.payment_id));
             let now = self.clock.now();
             let mut new_records = Vec::with_capacity(fresh.len());
             for p in &fresh {
@@ -213,7 +223,9 @@ impl Engine {
             if !written.is_empty() {
                 tx.insert_events(&written).await?;
             }
-            tx.insert_payments(&new_records).await?;
+            if !new_records.is_empty() {
+                tx.insert_payments(&new_records).await?;
+            }
             for r in new_records {
                 records.insert(r.payment.payment_id.clone(), (r, false));
             }

@@ -43,8 +43,9 @@ impl World {
 /// every write recorded in `w`.
 fn first_delivery_tx(world: World, w: &Written) -> MockLedgerTx {
     let mut tx = MockLedgerTx::new();
+    // Once before the partner locks, once after them.
     tx.expect_find_payments()
-        .times(1)
+        .times(2)
         .withf(|t, ids| *t == tenant() && ids.len() == 1 && ids[0].as_str() == "pay_1")
         .returning(|_, _| Ok(Vec::new()));
     // Every attribution of the customer; the one in force is chosen by the engine.
@@ -560,7 +561,7 @@ async fn concurrent_replay_answers_duplicate_of_the_winner() {
     let w = Written::default();
     let mut lost = MockLedgerTx::new();
     lost.expect_find_payments()
-        .times(1)
+        .times(2)
         .returning(|_, _| Ok(Vec::new()));
     lost.expect_accounts_of_customers()
         .times(1)
@@ -595,6 +596,46 @@ async fn concurrent_replay_answers_duplicate_of_the_winner() {
     assert_eq!(result.commission_id, Some(winner.id));
     assert_ne!(result.commission_id, Some(EventId::from_uuid(generated(0))));
     assert!(!w.committed());
+}
+
+#[tokio::test]
+async fn a_copy_committed_while_waiting_for_the_locks_is_a_replay_not_a_retry() {
+    // A concurrent batch holding the same payment commits between the first look and the
+    // partner locks: the second look, under the locks, finds it, so nothing is written and the
+    // batch is not retried.
+    let winner = event(42, EventStatus::Approved, usd("20.00"));
+    let record = remembered(PaymentOutcome::Created, Some(winner.id));
+    let looks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tx = MockLedgerTx::new();
+    tx.expect_find_payments().times(2).returning(move |_, _| {
+        let look = looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(if look == 0 {
+            Vec::new()
+        } else {
+            vec![record.clone()]
+        })
+    });
+    tx.expect_accounts_of_customers()
+        .times(1)
+        .returning(|_, _| Ok(vec![account(None)]));
+    tx.expect_lock_partners()
+        .times(1)
+        .returning(|_, _| Ok(vec![active_partner(Some(revenue_share("0.10")))]));
+    tx.expect_active_rules_of_partners()
+        .returning(|_, _| Ok(Vec::new()));
+    tx.expect_insert_events().never();
+    tx.expect_insert_payments().never();
+    let known = winner.clone();
+    tx.expect_events_by_ids()
+        .times(1)
+        .returning(move |_, _| Ok(vec![known.clone()]));
+    tx.expect_commit().never();
+    let result = engine(vec![tx])
+        .record_payment(tenant(), &actor(), payment("pay_1", usd("200.00")))
+        .await
+        .unwrap();
+    assert!(result.duplicate);
+    assert_eq!(result.commission_id, Some(winner.id));
 }
 
 #[tokio::test]
