@@ -31,8 +31,6 @@ use anyhow::{Context, ensure};
 use clap::{Args, ValueEnum};
 use revshare_domain::access::Role;
 use revshare_infra::DatabaseConnection;
-use revshare_infra::entity::{commission_rule, partner};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use dataset::{Dataset, Loaded, MONTH};
 use db::DbKind;
@@ -47,9 +45,8 @@ const HANDED_OVER: &str = "REVSHARE_BENCH_HANDED_OVER";
 /// Options of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// `sqlite` (files under `target/bench/`) or `postgres` (databases
-    /// `revshare_bench_<profile>` and `revshare_bench_<profile>_floor`, created through the
-    /// admin URL `--database-url`, default postgres://postgres@127.0.0.1:5432/postgres).
+    /// `sqlite` (a file under `target/bench/`) or `postgres` (database
+    /// `revshare_bench_<profile>`, created through the admin URL `--database-url`, default postgres://postgres@127.0.0.1:5432/postgres).
     #[arg(long, value_enum)]
     db: DbKind,
     /// `small` (minutes) or `large` (10 million events).
@@ -92,8 +89,6 @@ pub struct Bench {
     pub loaded: Loaded,
     /// The bench database, with the server's settings.
     pub db: DatabaseConnection,
-    /// The floor's fresh copy of the schema.
-    pub floor_db: DatabaseConnection,
     /// Ingestion batches in flight.
     pub concurrency: usize,
     pub runs: usize,
@@ -191,14 +186,12 @@ pub async fn run(args: BenchArgs, database_url: &str) -> anyhow::Result<()> {
 
     let bench = Bench {
         db: db::measured(&dbs.url).await?,
-        floor_db: db::measured(&dbs.floor_url).await?,
         profile,
         data,
         loaded,
         concurrency,
         runs: args.runs,
     };
-    prepare_floor(&bench).await?;
     let database = db::version(&bench.db).await?;
 
     step(t0, "ingestion through the use case");
@@ -357,8 +350,8 @@ pub async fn run(args: BenchArgs, database_url: &str) -> anyhow::Result<()> {
             ),
             format!(
                 "Ingestion runs: {} new payments each (about 1 % replays, 2 % unattributed), \
-                 {} batch(es) of 1,000 in flight; the floor writes the rows they produced \
-                 into a fresh copy of the schema.",
+                 {} batch(es) of 1,000 in flight; the floor writes copies of the rows they \
+                 produced into the same tables, then deletes them.",
                 report::num(p.ingest_sample as f64),
                 bench.concurrency
             ),
@@ -394,23 +387,6 @@ pub async fn run(args: BenchArgs, database_url: &str) -> anyhow::Result<()> {
         t0,
         &format!("written to {} and {}", out.display(), json.display()),
     );
-    Ok(())
-}
-
-/// Copies the main tenant's partners and rules into the floor's schema (the events the floor
-/// inserts refer to them).
-async fn prepare_floor(bench: &Bench) -> anyhow::Result<()> {
-    let tenant = bench.data.main.id.uuid();
-    let partners = partner::Entity::find()
-        .filter(partner::Column::TenantId.eq(tenant))
-        .all(&bench.db)
-        .await?;
-    db::copy_rows::<partner::Entity>(&bench.floor_db, &partners, 500).await?;
-    let rules = commission_rule::Entity::find()
-        .filter(commission_rule::Column::TenantId.eq(tenant))
-        .all(&bench.db)
-        .await?;
-    db::copy_rows::<commission_rule::Entity>(&bench.floor_db, &rules, 500).await?;
     Ok(())
 }
 

@@ -1,5 +1,5 @@
-//! The bench databases: a fresh one per invocation (and a fresh copy of the schema for the
-//! raw-SQL floors), the connections, and the raw statements of the floors.
+//! The bench database (a fresh one per invocation), the connections, and the raw statements
+//! of the floors.
 
 use std::path::Path;
 use std::time::Duration;
@@ -33,14 +33,13 @@ impl DbKind {
 /// The admin URL used when `--database-url` is not a PostgreSQL URL.
 pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// Where the bench writes: the measured database and the floor's copy of the schema.
+/// Where the bench writes.
 #[derive(Debug, Clone)]
 pub struct Databases {
     pub url: String,
-    pub floor_url: String,
 }
 
-/// Creates both databases afresh (dropping what an earlier run left) and migrates them.
+/// Creates the database afresh (dropping what an earlier run left) and migrates them.
 pub async fn prepare(
     kind: DbKind,
     profile: &str,
@@ -48,26 +47,22 @@ pub async fn prepare(
     bench_dir: &Path,
 ) -> anyhow::Result<Databases> {
     let main = format!("revshare_bench_{profile}");
-    let floor = format!("revshare_bench_{profile}_floor");
     let dbs = match kind {
         DbKind::Postgres => {
             let admin = Database::connect(admin_url)
                 .await
                 .context("connecting to the PostgreSQL admin URL")?;
-            for name in [&main, &floor] {
-                admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await
-                    .with_context(|| format!("dropping {name}"))?;
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .with_context(|| format!("creating {name}"))?;
-            }
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{main}\" WITH (FORCE)"))
+                .await
+                .with_context(|| format!("dropping {main}"))?;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{main}\""))
+                .await
+                .with_context(|| format!("creating {main}"))?;
             admin.close().await.ok();
             Databases {
                 url: with_database(admin_url, &main)?,
-                floor_url: with_database(admin_url, &floor)?,
             }
         }
         DbKind::Sqlite => {
@@ -85,17 +80,12 @@ pub async fn prepare(
                 }
                 Ok(format!("sqlite://{}?mode=rwc", path.display()))
             };
-            Databases {
-                url: file(&main)?,
-                floor_url: file(&floor)?,
-            }
+            Databases { url: file(&main)? }
         }
     };
-    for url in [&dbs.url, &dbs.floor_url] {
-        let db = measured(url).await?;
-        migrate_up(&db).await.context("migrating")?;
-        db.close().await.ok();
-    }
+    let db = measured(&dbs.url).await?;
+    migrate_up(&db).await.context("migrating")?;
+    db.close().await.ok();
     Ok(dbs)
 }
 
@@ -234,23 +224,6 @@ where
         values.extend(columns.iter().map(|c| row.get(*c)));
     }
     raw(backend, &sql, values)
-}
-
-/// Copies `rows` into `db` with raw inserts of at most `chunk` rows (not timed: setup of the
-/// floor's copy of the schema).
-pub async fn copy_rows<E: EntityTrait>(
-    db: &DatabaseConnection,
-    rows: &[E::Model],
-    chunk: usize,
-) -> anyhow::Result<()>
-where
-    E::Model: ModelTrait<Entity = E>,
-{
-    let backend = db.get_database_backend();
-    for part in rows.chunks(chunk.max(1)) {
-        db.execute_raw(insert_rows::<E>(backend, part)).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
