@@ -6,8 +6,8 @@ use revshare_domain::partner::PartnerTier;
 use revshare_domain::payout::PayoutStatus;
 use revshare_domain::query::{CommissionFilter, PageRequest};
 use revshare_domain::usecase::{
-    MAX_PAYOUTS_PER_TX, ManualAdjustment, NewPartner, PartnerUpdate, PayoutBatchOutcome,
-    PayoutMove, PayoutRefusal, PayoutRequest,
+    MAX_PAYOUTS_PER_TX, ManualAdjustment, NewPartner, PayoutBatchOutcome, PayoutMove,
+    PayoutRefusal, PayoutRequest,
 };
 use revshare_domain::value::{Currency, PartnerId};
 use revshare_tests::contract;
@@ -243,20 +243,7 @@ contract!(refusals_change_nothing, |ctx| {
     );
     ctx.pay(t, "a", "c", usd("600.00"), "2026-03-01T00:00:00Z")
         .await; // 60.00
-    let mut minimums = BTreeMap::new();
-    minimums.insert(Currency::USD, usd("100.00"));
-    ctx.engine
-        .update_partner(
-            t,
-            &operator(),
-            p.id,
-            PartnerUpdate {
-                minimum_payouts: Some(minimums),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    ctx.set_minimum_payout(t, p.id, usd("100.00")).await;
     assert_eq!(
         refused(
             ctx.engine
@@ -331,20 +318,7 @@ contract!(
             .await;
         ctx.pay(t, "c1", "cc", usd("100.00"), "2026-03-14T00:00:00Z")
             .await; // held: never claimed
-        let mut minimums = BTreeMap::new();
-        minimums.insert(Currency::USD, usd("20.00"));
-        ctx.engine
-            .update_partner(
-                t,
-                &operator(),
-                b.id,
-                PartnerUpdate {
-                    minimum_payouts: Some(minimums),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        ctx.set_minimum_payout(t, b.id, usd("20.00")).await;
         // A terminated partner is still paid what it earned.
         ctx.engine
             .move_partner(
@@ -538,20 +512,7 @@ async fn mixed_ledger(
         )
         .await;
         if let Some(m) = minimum_usd {
-            let mut minimums = BTreeMap::new();
-            minimums.insert(Currency::USD, usd(m));
-            ctx.engine
-                .update_partner(
-                    t,
-                    &operator(),
-                    p.id,
-                    PartnerUpdate {
-                        minimum_payouts: Some(minimums),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .unwrap();
+            ctx.set_minimum_payout(t, p.id, usd(m)).await;
         }
         numbers.insert(p.id, number.to_owned());
         p.id

@@ -78,6 +78,24 @@ impl TestContext {
             .expect("activate partner")
     }
 
+    /// Sets a partner's minimum payout in the amount's currency (the only minimum it then has).
+    pub async fn set_minimum_payout(&self, tenant: TenantId, partner: PartnerId, minimum: Money) {
+        let mut minimums = BTreeMap::new();
+        minimums.insert(minimum.currency(), minimum);
+        self.engine
+            .update_partner(
+                tenant,
+                &operator(),
+                partner,
+                revshare_domain::usecase::PartnerUpdate {
+                    minimum_payouts: Some(minimums),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("set the minimum payout");
+    }
+
     /// Attributes `customer` to `partner` from `start` (open-ended).
     pub async fn attribute(
         &self,
