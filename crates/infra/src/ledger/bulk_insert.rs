@@ -21,6 +21,25 @@ use crate::error::OrStore;
 const MAX_BIND_PARAMS: usize = 30_000;
 /// Rows per JSON document on PostgreSQL: bounds the document (about 1 KB a row).
 const ROWS_PER_DOCUMENT: usize = 5_000;
+/// Most rows per SQLite statement.
+const MAX_ROWS_PER_STATEMENT: usize = 256;
+/// Up to this many rows go in one SQLite statement of exactly that many.
+const SMALL_INSERT_ROWS: usize = 32;
+
+/// Rows in the next SQLite statement: all of them when few, else the largest power of two
+/// not above `left` or `most`.
+///
+/// sqlx keeps every prepared statement in a per-connection cache, and a SQLite statement of
+/// 1,000 rows × 30 columns holds megabytes of bound values and program; with one statement
+/// shape per batch size, a server's memory grew by ~60 MB over ten batches. Large inserts are
+/// therefore cut in powers of two (few shapes), and small ones — a payout run's few payouts,
+/// a single payment — stay one statement, so their count does not depend on the row count.
+fn statement_rows(left: usize, most: usize) -> usize {
+    if left <= SMALL_INSERT_ROWS {
+        return left.max(1);
+    }
+    1 << left.min(most).ilog2()
+}
 
 /// Inserts `rows` (no `RETURNING`: ids are chosen by the domain). Every column of every row
 /// must be set.
@@ -42,10 +61,13 @@ where
         return Ok(());
     }
     let columns = <A::Entity as EntityTrait>::Column::iter().count();
-    let per_statement = (MAX_BIND_PARAMS / columns.max(1)).max(1);
+    let most = (MAX_BIND_PARAMS / columns.max(1)).clamp(1, MAX_ROWS_PER_STATEMENT);
     let mut rest = rows.into_iter().peekable();
-    while rest.peek().is_some() {
-        let chunk: Vec<A> = rest.by_ref().take(per_statement).collect();
+    let mut left = rest.len();
+    while left > 0 {
+        let take = statement_rows(left, most);
+        left -= take;
+        let chunk: Vec<A> = rest.by_ref().take(take).collect();
         <A::Entity as EntityTrait>::insert_many(chunk)
             .exec_without_returning(tx)
             .await
@@ -128,5 +150,28 @@ mod tests {
         );
         assert_eq!(json_of("t", "c", Value::BigInt(None)).unwrap(), Json::Null);
         assert!(json_of("t", "c", Value::Double(Some(0.5))).is_err());
+    }
+
+    #[test]
+    fn sqlite_statements_come_in_few_sizes_and_cover_every_row() {
+        let mut large = std::collections::BTreeSet::new();
+        for n in 1..=2_000 {
+            let (mut left, mut statements) = (n, 0);
+            while left > 0 {
+                let take = statement_rows(left, 256);
+                assert!(take >= 1 && take <= left && take <= 256);
+                if take > SMALL_INSERT_ROWS {
+                    assert!(take.is_power_of_two());
+                    large.insert(take);
+                }
+                left -= take;
+                statements += 1;
+            }
+            if n <= SMALL_INSERT_ROWS {
+                assert_eq!(statements, 1);
+            }
+            assert!(statements <= n.div_ceil(256) + 3, "{n} rows in {statements}");
+        }
+        assert_eq!(large.into_iter().collect::<Vec<_>>(), [64, 128, 256]);
     }
 }
