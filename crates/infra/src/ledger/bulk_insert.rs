@@ -170,7 +170,10 @@ mod tests {
             if n <= SMALL_INSERT_ROWS {
                 assert_eq!(statements, 1);
             }
-            assert!(statements <= n.div_ceil(256) + 3, "{n} rows in {statements}");
+            assert!(
+                statements <= n.div_ceil(256) + 3,
+                "{n} rows in {statements}"
+            );
         }
         assert_eq!(large.into_iter().collect::<Vec<_>>(), [64, 128, 256]);
     }
