@@ -46,7 +46,8 @@ const HANDED_OVER: &str = "REVSHARE_BENCH_HANDED_OVER";
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// `sqlite` (a file under `target/bench/`) or `postgres` (database
-    /// `revshare_bench_<profile>`, created through the admin URL `--database-url`, default postgres://postgres@127.0.0.1:5432/postgres).
+    /// `revshare_bench_<profile>`, created through the admin URL `--database-url`, default
+    /// postgres://postgres@127.0.0.1:5432/postgres).
     #[arg(long, value_enum)]
     db: DbKind,
     /// `small` (minutes) or `large` (10 million events).
@@ -160,7 +161,7 @@ pub async fn run(args: BenchArgs, database_url: &str) -> anyhow::Result<()> {
     );
 
     step(t0, &format!("{key}: fresh databases"));
-    let dbs = db::prepare(kind, profile.name, admin, &bench_dir).await?;
+    let url = db::prepare(kind, profile.name, admin, &bench_dir).await?;
     let data = Dataset::plan(args.seed, &profile);
 
     step(
@@ -171,7 +172,7 @@ pub async fn run(args: BenchArgs, database_url: &str) -> anyhow::Result<()> {
             data.payouts.events()
         ),
     );
-    let loader = db::loader(&dbs.url, lanes as u32 + 1).await?;
+    let loader = db::loader(&url, lanes as u32 + 1).await?;
     let (loaded, load) = dataset::load(&loader, &data, lanes).await?;
     db::settle(&loader).await?;
     loader.close().await.ok();
@@ -185,7 +186,7 @@ pub async fn run(args: BenchArgs, database_url: &str) -> anyhow::Result<()> {
     );
 
     let bench = Bench {
-        db: db::measured(&dbs.url).await?,
+        db: db::measured(&url).await?,
         profile,
         data,
         loaded,
@@ -214,7 +215,7 @@ pub async fn run(args: BenchArgs, database_url: &str) -> anyhow::Result<()> {
     step(t0, "starting the server");
     let srv = Server::start(
         &server::binary("revshare", release),
-        &dbs.url,
+        &url,
         &bench_dir.join(&key),
     )
     .await?;

@@ -33,21 +33,16 @@ impl DbKind {
 /// The admin URL used when `--database-url` is not a PostgreSQL URL.
 pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// Where the bench writes.
-#[derive(Debug, Clone)]
-pub struct Databases {
-    pub url: String,
-}
-
-/// Creates the database afresh (dropping what an earlier run left) and migrates them.
+/// Creates the bench database afresh (dropping what an earlier run left), migrates it and
+/// answers its URL.
 pub async fn prepare(
     kind: DbKind,
     profile: &str,
     admin_url: &str,
     bench_dir: &Path,
-) -> anyhow::Result<Databases> {
+) -> anyhow::Result<String> {
     let main = format!("revshare_bench_{profile}");
-    let dbs = match kind {
+    let url = match kind {
         DbKind::Postgres => {
             let admin = Database::connect(admin_url)
                 .await
@@ -61,32 +56,27 @@ pub async fn prepare(
                 .await
                 .with_context(|| format!("creating {main}"))?;
             admin.close().await.ok();
-            Databases {
-                url: with_database(admin_url, &main)?,
-            }
+            with_database(admin_url, &main)?
         }
         DbKind::Sqlite => {
             std::fs::create_dir_all(bench_dir)
                 .with_context(|| format!("creating {}", bench_dir.display()))?;
-            let file = |name: &str| -> anyhow::Result<String> {
-                let path = bench_dir.join(format!("{name}.db"));
-                for suffix in ["", "-wal", "-shm"] {
-                    let p = format!("{}{suffix}", path.display());
-                    match std::fs::remove_file(&p) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(e).with_context(|| format!("removing {p}")),
-                    }
+            let path = bench_dir.join(format!("{main}.db"));
+            for suffix in ["", "-wal", "-shm"] {
+                let p = format!("{}{suffix}", path.display());
+                match std::fs::remove_file(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e).with_context(|| format!("removing {p}")),
                 }
-                Ok(format!("sqlite://{}?mode=rwc", path.display()))
-            };
-            Databases { url: file(&main)? }
+            }
+            format!("sqlite://{}?mode=rwc", path.display())
         }
     };
-    let db = measured(&dbs.url).await?;
+    let db = measured(&url).await?;
     migrate_up(&db).await.context("migrating")?;
     db.close().await.ok();
-    Ok(dbs)
+    Ok(url)
 }
 
 /// `admin` with its database name replaced by `name`.

@@ -174,7 +174,7 @@ struct Rows {
     payments: Vec<payment::Model>,
 }
 
-/// Marks the floor's copies of payment ids, so they can be told apart and removed.
+/// Appended to the payment ids of the floor's copies, so they collide with no real payment.
 const FLOOR_COPY: &str = "~floor";
 
 /// The floor: reads back the rows the sample wrote (not timed), then inserts copies of them
