@@ -14,6 +14,8 @@ mod m20261124_000002_access;
 mod m20261124_000003_daily_totals;
 mod m20261124_000004_list_indexes;
 mod m20261124_000005_plan_indexes;
+mod m20261124_000006_month_totals;
+mod m20261124_000007_partial_indexes;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_daily_totals::Migration),
             Box::new(m20261124_000004_list_indexes::Migration),
             Box::new(m20261124_000005_plan_indexes::Migration),
+            Box::new(m20261124_000006_month_totals::Migration),
+            Box::new(m20261124_000007_partial_indexes::Migration),
         ]
     }
 }

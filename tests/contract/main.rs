@@ -9,6 +9,7 @@ mod concurrency;
 mod ingestion;
 mod migrations;
 mod money;
+mod month_totals;
 mod paging;
 mod payouts;
 mod plans;

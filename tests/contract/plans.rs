@@ -28,11 +28,13 @@ use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use time::Duration;
 
 /// Tables that must never be read whole by a hot query.
-const HOT: [&str; 4] = [
+const HOT: [&str; 6] = [
     "commission_events",
     "payments",
     "partner_accounts",
     "partner_daily_totals",
+    "partner_month_volumes",
+    "rule_month_usages",
 ];
 
 const T1: &str = "01900000-0000-7000-8000-000000000001";
@@ -206,7 +208,8 @@ async fn load(ctx: &TestContext) {
     ctx.db
         .execute_unprepared(
             "VACUUM (ANALYZE) partners, customers, partner_accounts, commission_rules, payouts, \
-             commission_events, payments, partner_daily_totals",
+             commission_events, payments, partner_daily_totals, partner_month_volumes, \
+             rule_month_usages",
         )
         .await
         .expect("vacuum");
@@ -221,6 +224,8 @@ struct Want {
     through: &'static [&'static str],
     in_order: bool,
     everywhere: bool,
+    /// May read a hot table whole (the statement's answer depends on most of its rows).
+    whole: bool,
 }
 
 /// Any index.
@@ -228,6 +233,18 @@ const ANY: Want = Want {
     through: &[],
     in_order: false,
     everywhere: false,
+    whole: false,
+};
+
+/// The size of a whole tenant's list: it counts the tenant's events, which are most of the
+/// table here, so PostgreSQL rightly scans the table (an index-only scan of a narrow index
+/// was its choice while `ix_events_rule_date` existed, which a count is no reason to keep).
+/// O(events of the tenant) either way; `docs/benchmarks.md` says so.
+const COUNTS_TENANT: Want = Want {
+    through: &[],
+    in_order: false,
+    everywhere: false,
+    whole: true,
 };
 
 /// Through one of these indexes.
@@ -236,6 +253,7 @@ const fn via(through: &'static [&'static str]) -> Want {
         through,
         in_order: false,
         everywhere: false,
+        whole: false,
     }
 }
 
@@ -247,6 +265,7 @@ const fn via_everywhere(through: &'static [&'static str]) -> Want {
         through,
         in_order: false,
         everywhere: true,
+        whole: false,
     }
 }
 
@@ -256,6 +275,7 @@ const fn listed(through: &'static [&'static str]) -> Want {
         through,
         in_order: true,
         everywhere: false,
+        whole: false,
     }
 }
 
@@ -467,7 +487,10 @@ async fn record(ctx: &TestContext, cast: &Cast) -> Vec<Case> {
         .list_commissions(t1, &everything, deep)
         .await
         .unwrap();
-    case("commissions of a tenant, by offset", &[ANY, by_tenant]);
+    case(
+        "commissions of a tenant, by offset",
+        &[COUNTS_TENANT, by_tenant],
+    );
     ledger
         .seek_commissions(t1, &everything, seek)
         .await
@@ -487,6 +510,17 @@ async fn record(ctx: &TestContext, cast: &Cast) -> Vec<Case> {
         .await
         .unwrap();
     case("pending commissions of a tenant", &[ANY, ANY]);
+    // Automatic approval, of every tenant (the server's job) and of one; at an instant no hold
+    // has ended by, so nothing changes.
+    let hold = via(&["ix_events_hold"]);
+    let before_any_hold = START - Duration::days(SPAN_DAYS);
+    for tenant in [None, Some(t1)] {
+        assert_eq!(
+            ledger.approve_due(tenant, before_any_hold).await.unwrap(),
+            0
+        );
+        case(&format!("approval of ended holds in {tenant:?}"), &[hold]);
+    }
 
     let all_payouts = PayoutFilter::default();
     let page = PageRequest {
@@ -575,10 +609,7 @@ async fn record(ctx: &TestContext, cast: &Cast) -> Vec<Case> {
         // The month of one partner, by type and currency or by date alone.
         case(
             &format!("{} tier volume(s)", volumes.len()),
-            &[via(&[
-                "ix_events_partner_type_currency_date",
-                "ix_events_partner_date_id",
-            ])],
+            &[via(&["partner_month_volumes_pkey"])],
         );
         let usages: Vec<UsageKey> = rules
             .iter()
@@ -592,7 +623,7 @@ async fn record(ctx: &TestContext, cast: &Cast) -> Vec<Case> {
             tx.rule_usages(t1, &usages).await.unwrap();
             case(
                 &format!("{} cap usage(s)", usages.len()),
-                &[via(&["ix_events_rule_date"])],
+                &[via(&["rule_month_usages_pkey"])],
             );
         }
         // Rolled back.
@@ -731,7 +762,7 @@ async fn check(ctx: &TestContext, cases: &[Case], modes: &[PlanMode]) {
                     .into_iter()
                     .filter(|t| HOT.contains(t))
                     .collect();
-                if !scans.is_empty() {
+                if !scans.is_empty() && !want.whole {
                     problems.push(format!("reads {scans:?} whole"));
                 }
                 if (ctx.backend == Backend::Postgres || want.everywhere)

@@ -303,7 +303,12 @@ pub(crate) async fn approve_due<C: ConnectionTrait>(
     let mut q = ev::Entity::update_many()
         .col_expr(ev::Column::Status, Expr::val(EventStatus::Approved.name()))
         .col_expr(ev::Column::ApprovedAt, Expr::val(now))
-        .filter(ev::Column::Status.eq(EventStatus::Pending.name()))
+        // Inline, not bound: `ix_events_hold` holds pending events only, and a planner uses a
+        // partial index only when the statement itself implies its predicate.
+        .filter(
+            Expr::col((ev::Entity, ev::Column::Status))
+                .eq(Expr::Constant(EventStatus::Pending.name().into())),
+        )
         .filter(ev::Column::HoldUntil.lte(now));
     if let Some(t) = tenant {
         q = q.filter(ev::Column::TenantId.eq(t.uuid()));

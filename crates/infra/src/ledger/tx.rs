@@ -23,7 +23,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    IdenStatic, QueryFilter, QueryOrder, QuerySelect, Statement,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use time::OffsetDateTime;
 
@@ -93,64 +93,78 @@ impl SeaLedgerTx {
         Ok(sums)
     }
 
-    /// PostgreSQL: the sums of `column` over `invoice_payment` events per key (the `key`
-    /// column's value, a currency, a month), in key order, with one statement whose keys are
-    /// one JSON parameter. The `UNION ALL` of [`Self::sums_in_order`] costs PostgreSQL ~9 ms to
-    /// plan for 500 keys, inside the batch's partner locks; this plans in well under 1 ms, and
-    /// each key is still one index range (`ix_events_partner_type_currency_date`,
-    /// `ix_events_rule_date`).
-    async fn keyed_payment_sums(
+    /// The kept monthly totals of `keys` (a partner or a rule, a currency, a UTC month), in
+    /// key order; 0 where nothing was recorded. Point reads of the totals' primary key.
+    ///
+    /// PostgreSQL: one statement whose keys are one JSON parameter (a `UNION ALL` of 500
+    /// sub-selects costs ~9 ms to plan, inside the batch's partner locks), each key a
+    /// correlated sub-select — a primary-key lookup whatever the planner thinks of the list's
+    /// length (a join was hashed over every total of the tenant). SQLite: the `UNION ALL` of
+    /// [`Self::sums_in_order`], whose planning is cheap.
+    async fn month_totals(
         &self,
         tenant: TenantId,
-        column: ev::Column,
-        key: ev::Column,
+        total: MonthTotal,
         keys: impl Iterator<Item = (uuid::Uuid, Currency, Period)>,
     ) -> Result<Vec<i64>, StoreError> {
-        let keys: Vec<serde_json::Value> = keys
+        let keys = keys
+            .map(|(k, c, month)| Ok((k, c, month_key(month)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let (table, key, value) = (total.table(), total.key(), total.value());
+        if self.tx.get_database_backend() != DbBackend::Postgres {
+            let sums = keys.iter().map(|&(k, c, month)| {
+                Query::select()
+                    .expr_as(
+                        Expr::col(Alias::new(value)).sum().cast_as("BIGINT"),
+                        "total",
+                    )
+                    .from(Alias::new(table))
+                    .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.uuid()))
+                    .and_where(Expr::col(Alias::new(key)).eq(k))
+                    .and_where(Expr::col(Alias::new("currency")).eq(c.code()))
+                    .and_where(Expr::col(Alias::new("month")).eq(month))
+                    .to_owned()
+            });
+            return self.sums_in_order(sums.collect()).await;
+        }
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let count = keys.len();
+        let document: Vec<serde_json::Value> = keys
+            .iter()
             .enumerate()
             .map(|(i, (k, c, month))| {
                 serde_json::json!({
                     "i": i,
                     "key": k.to_string(),
                     "currency": c.code(),
-                    "start": micros(month.start),
-                    "end": micros(month.end),
+                    "month": month,
                 })
             })
             .collect();
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let count = keys.len();
-        let (column, key) = (column.as_str(), key.as_str());
+        let document = serde_json::to_string(&document)
+            .map_err(|e| StoreError::Internal(format!("encoding total keys: {e}")))?;
         let sql = format!(
-            "SELECT k.i AS k, (SELECT CAST(SUM(e.\"{column}\") AS BIGINT) \
-               FROM \"commission_events\" e \
-              WHERE e.\"tenant_id\" = $1 AND e.\"event_type\" = $2 \
-                AND e.\"{key}\" = k.key AND e.\"currency\" = k.currency \
-                AND e.\"event_date\" >= k.start AND e.\"event_date\" < k.end) AS total \
-             FROM json_to_recordset($3::json) \
-                  AS k(i BIGINT, key UUID, currency TEXT, start BIGINT, \"end\" BIGINT) \
+            "SELECT k.i AS k, (SELECT t.\"{value}\" FROM \"{table}\" t \
+               WHERE t.\"tenant_id\" = $1 AND t.\"{key}\" = k.key \
+                 AND t.\"currency\" = k.currency AND t.\"month\" = k.month) AS total \
+             FROM json_to_recordset($2::json) \
+                  AS k(i BIGINT, key UUID, currency TEXT, month BIGINT) \
             ORDER BY k.i"
         );
-        let document = serde_json::to_string(&keys)
-            .map_err(|e| StoreError::Internal(format!("encoding sum keys: {e}")))?;
         let rows = self
             .tx
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 sql,
-                [
-                    tenant.uuid().into(),
-                    EventType::InvoicePayment.name().into(),
-                    document.into(),
-                ],
+                [tenant.uuid().into(), document.into()],
             ))
             .await
             .or_store()?;
         if rows.len() != count {
             return Err(StoreError::Internal(format!(
-                "{} sums for {count} keys",
+                "{} totals for {count} keys",
                 rows.len()
             )));
         }
@@ -186,23 +200,49 @@ const UNION_CHUNK: usize = 500;
 /// payout run's chunk (`MAX_PAYOUTS_PER_TX`, 500) in one statement.
 const CLAIM_CHUNK: usize = 1_000;
 
-/// `SELECT SUM(column) AS total` over `invoice_payment` events of a currency in a month; the
-/// caller adds the partner or rule.
-fn payment_sums(
-    tenant: TenantId,
-    currency: Currency,
-    month: Period,
-    column: ev::Column,
-) -> SelectStatement {
-    Query::select()
-        .expr_as(Expr::col(column).sum().cast_as("BIGINT"), "total")
-        .from(ev::Entity)
-        .and_where(ev::Column::TenantId.eq(tenant.uuid()))
-        .and_where(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
-        .and_where(ev::Column::Currency.eq(currency.code()))
-        .and_where(ev::Column::EventDate.gte(micros(month.start)))
-        .and_where(ev::Column::EventDate.lt(micros(month.end)))
-        .to_owned()
+/// A total kept per key, currency and UTC month by the triggers of the `month_totals`
+/// migration: a partner's tier volume or a rule's cap usage.
+#[derive(Debug, Clone, Copy)]
+enum MonthTotal {
+    /// `partner_month_volumes`: Σ `base_minor` of a partner's payments.
+    Volume,
+    /// `rule_month_usages`: Σ `amount_minor` of the payments a rule produced.
+    Usage,
+}
+
+impl MonthTotal {
+    fn table(self) -> &'static str {
+        match self {
+            MonthTotal::Volume => "partner_month_volumes",
+            MonthTotal::Usage => "rule_month_usages",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            MonthTotal::Volume => "partner_id",
+            MonthTotal::Usage => "rule_id",
+        }
+    }
+
+    fn value(self) -> &'static str {
+        match self {
+            MonthTotal::Volume => "base_minor",
+            MonthTotal::Usage => "amount_minor",
+        }
+    }
+}
+
+/// `year × 12 + month − 1`: the key the totals' triggers compute from an event's date. Only a
+/// whole UTC calendar month has one; anything else is a bug of the caller.
+fn month_key(month: Period) -> Result<i64, StoreError> {
+    if Period::month_of(month.start) != month {
+        return Err(StoreError::Internal(format!(
+            "monthly totals asked for {month:?}, not a UTC calendar month"
+        )));
+    }
+    let start = month.start.to_offset(time::UtcOffset::UTC);
+    Ok(i64::from(start.year()) * 12 + i64::from(u8::from(start.month())) - 1)
 }
 
 /// `status = 'approved' AND payout_id IS NULL`, the predicate of the partial index
@@ -630,18 +670,8 @@ impl LedgerTx for SeaLedgerTx {
         tenant: TenantId,
         keys: &[VolumeKey],
     ) -> Result<Vec<i64>, StoreError> {
-        if self.tx.get_database_backend() == DbBackend::Postgres {
-            let keys = keys.iter().map(|k| (k.partner.uuid(), k.currency, k.month));
-            return self
-                .keyed_payment_sums(tenant, ev::Column::BaseMinor, ev::Column::PartnerId, keys)
-                .await;
-        }
-        let sums = keys.iter().map(|k| {
-            payment_sums(tenant, k.currency, k.month, ev::Column::BaseMinor)
-                .and_where(ev::Column::PartnerId.eq(k.partner.uuid()))
-                .to_owned()
-        });
-        self.sums_in_order(sums.collect()).await
+        let keys = keys.iter().map(|k| (k.partner.uuid(), k.currency, k.month));
+        self.month_totals(tenant, MonthTotal::Volume, keys).await
     }
 
     async fn rule_usages(
@@ -649,18 +679,8 @@ impl LedgerTx for SeaLedgerTx {
         tenant: TenantId,
         keys: &[UsageKey],
     ) -> Result<Vec<i64>, StoreError> {
-        if self.tx.get_database_backend() == DbBackend::Postgres {
-            let keys = keys.iter().map(|k| (k.rule.uuid(), k.currency, k.month));
-            return self
-                .keyed_payment_sums(tenant, ev::Column::AmountMinor, ev::Column::RuleId, keys)
-                .await;
-        }
-        let sums = keys.iter().map(|k| {
-            payment_sums(tenant, k.currency, k.month, ev::Column::AmountMinor)
-                .and_where(ev::Column::RuleId.eq(k.rule.uuid()))
-                .to_owned()
-        });
-        self.sums_in_order(sums.collect()).await
+        let keys = keys.iter().map(|k| (k.rule.uuid(), k.currency, k.month));
+        self.month_totals(tenant, MonthTotal::Usage, keys).await
     }
 
     async fn insert_event(&mut self, e: &CommissionEvent) -> Result<(), StoreError> {
