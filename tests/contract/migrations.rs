@@ -148,7 +148,7 @@ contract!(
             .await;
         let up = list_indexes(ctx).await;
         assert!(!replaced.iter().any(|n| has(&up, n)), "{up:?}");
-        assert_eq!(month_totals(ctx).await, [350_00, 35_00]);
+        assert_eq!(month_totals(ctx).await, [35_000, 3_500]);
         roll_back_to(ctx, "m20261124_000006_month_totals", false).await;
         let after = list_indexes(ctx).await;
         roll_back_to(ctx, "m20261124_000006_month_totals", true).await;
@@ -164,7 +164,7 @@ contract!(
             .await;
         Migrator::up(&ctx.db, None).await.expect("up again");
         assert_eq!(list_indexes(ctx).await, up);
-        assert_eq!(month_totals(ctx).await, [360_00, 36_00]);
+        assert_eq!(month_totals(ctx).await, [36_000, 3_600]);
         let months = ctx
             .scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM partner_month_volumes")
             .await;
