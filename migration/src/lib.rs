@@ -17,6 +17,8 @@ mod m20261124_000005_plan_indexes;
 mod m20261124_000006_month_totals;
 mod m20261124_000007_partial_indexes;
 
+pub use m20261124_000006_month_totals::event_month_sql;
+
 /// Every migration, in order.
 #[derive(Debug)]
 pub struct Migrator;

@@ -103,8 +103,9 @@ const REPLACED: [(&str, &[&str]); 2] = [
 ];
 
 /// UTC month of `event_date` (microseconds) as `year × 12 + month − 1`, the number
-/// `revshare-infra` computes from a month's first instant.
-fn month(backend: DbBackend) -> String {
+/// `revshare-infra` computes from a month's first instant. Public so the reconciliation groups
+/// events exactly as the triggers do.
+pub fn event_month_sql(backend: DbBackend) -> String {
     match backend {
         DbBackend::Sqlite => {
             "(CAST(strftime('%Y', event_date / 1000000, 'unixepoch') AS INTEGER) * 12 \
@@ -132,7 +133,7 @@ fn apply(backend: DbBackend, total: &Total, rows: &str, sign: &str) -> String {
         adds,
         counts,
     } = total;
-    let month = month(backend);
+    let month = event_month_sql(backend);
     format!(
         "INSERT INTO {table} (tenant_id, {key}, currency, month, {value}) \
          SELECT tenant_id, {key}, currency, month, CAST(SUM(delta) AS BIGINT) \

@@ -471,3 +471,48 @@ contract!(
         assert_match(ctx, "at the end").await;
     }
 );
+
+contract!(reconciliation_reports_drifted_month_totals, |ctx| {
+    use revshare_domain::reconciliation::{Breach, MonthTotal};
+    let t = tenant();
+    let p = ctx.active_partner(t, "P-1", None, 0).await.id;
+    let r = ctx.rule(t, rule(p, "ten percent", share("0.10"))).await;
+    ctx.attribute(t, p, "c", "2026-01-01T00:00:00Z", None).await;
+    ctx.pay(t, "a", "c", usd("100.00"), "2026-03-01T10:00:00Z")
+        .await;
+    ctx.pay(t, "b", "c", usd("200.00"), "2026-03-31T23:59:59.999999Z")
+        .await;
+    assert!(ctx.engine.reconcile(Some(t)).await.unwrap().is_clean());
+    let march = revshare_domain::value::Period::month_of(at("2026-03-15T00:00:00Z"));
+    // A cent more volume, as a bug or a hand edit would leave it; a lost usage row.
+    ctx.db
+        .execute_unprepared("UPDATE partner_month_volumes SET base_minor = base_minor + 1")
+        .await
+        .unwrap();
+    ctx.db
+        .execute_unprepared("DELETE FROM rule_month_usages")
+        .await
+        .unwrap();
+    let report = ctx.engine.reconcile(Some(t)).await.unwrap();
+    assert_eq!(
+        report.breaches,
+        vec![
+            Breach::MonthTotalsDrift {
+                total: MonthTotal::TierVolume { partner_id: p },
+                currency: Currency::USD,
+                month: march,
+                events_minor: 30_000,
+                kept_minor: 30_001,
+            },
+            Breach::MonthTotalsDrift {
+                total: MonthTotal::CapUsage { rule_id: r.id },
+                currency: Currency::USD,
+                month: march,
+                events_minor: 3_000,
+                kept_minor: 0,
+            },
+        ]
+    );
+    // Every tenant: the same two.
+    assert_eq!(ctx.engine.reconcile(None).await.unwrap().breaches.len(), 2);
+});

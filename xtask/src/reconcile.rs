@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::Args;
 use revshare_domain::Engine;
 use revshare_domain::port::{SystemClock, UuidV7Source};
-use revshare_domain::reconciliation::{Breach, ReconciliationReport};
+use revshare_domain::reconciliation::{Breach, MonthTotal, ReconciliationReport};
 use revshare_domain::value::{Currency, Money, TenantId};
 use revshare_infra::{DatabaseConnection, SeaLedger, migration_status};
 use time::format_description::well_known::Rfc3339;
@@ -120,6 +120,26 @@ fn describe(b: &Breach) -> String {
             amount(*events_minor, *currency),
             amount(*totals_minor, *currency)
         ),
+        Breach::MonthTotalsDrift {
+            total,
+            currency,
+            month,
+            events_minor,
+            kept_minor,
+        } => {
+            let (what, id) = match total {
+                MonthTotal::TierVolume { partner_id } => {
+                    ("tier volume of partner", partner_id.to_string())
+                }
+                MonthTotal::CapUsage { rule_id } => ("cap usage of rule", rule_id.to_string()),
+            };
+            format!(
+                "{what} {id}, {currency}, month from {}: events sum to {}, the kept total is {}",
+                month.start.date(),
+                amount(*events_minor, *currency),
+                amount(*kept_minor, *currency)
+            )
+        }
         Breach::Event(a) => format!("commission {}: {}", a.event_id, a.problem),
     }
 }

@@ -1,13 +1,14 @@
 //! The conservation check of SPEC §2: every payout equals its events, no event is paid twice
 //! or outside a completed payout, and paid events equal completed payouts per partner. It also
-//! checks that the daily totals metrics read still equal the events they summarise.
+//! checks that the totals the store keeps — daily totals for metrics, monthly tier volumes and
+//! cap usages for ingestion — still equal the events they summarise.
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::commission::EventStatus;
 use crate::payout::PayoutStatus;
-use crate::value::{Currency, EventId, PartnerId, PayoutId, TenantId};
+use crate::value::{Currency, EventId, PartnerId, PayoutId, Period, RuleId, TenantId};
 
 /// A payout's stored figures beside the figures of the events that point at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +67,38 @@ pub struct TotalsFacts {
     pub totals_count: i64,
 }
 
+/// Which monthly total a [`MonthTotalsFacts`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "of", rename_all = "snake_case")]
+pub enum MonthTotal {
+    /// Σ base amounts of a partner's `invoice_payment` events (the tier volume).
+    TierVolume {
+        /// The partner.
+        partner_id: PartnerId,
+    },
+    /// Σ commissions of the `invoice_payment` events a rule produced (the cap usage).
+    CapUsage {
+        /// The rule.
+        rule_id: RuleId,
+    },
+}
+
+/// Per monthly total, currency and UTC month: the Σ over the events beside the total the store
+/// keeps for ingestion's tiers and caps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthTotalsFacts {
+    /// The total.
+    pub total: MonthTotal,
+    /// The currency.
+    pub currency: Currency,
+    /// The UTC calendar month.
+    pub month: Period,
+    /// Σ over the events, minor units.
+    pub events_minor: i64,
+    /// The kept total, minor units.
+    pub kept_minor: i64,
+}
+
 /// An event whose own row breaks an invariant, found by the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventAnomaly {
@@ -84,6 +117,8 @@ pub struct ReconciliationFacts {
     pub balances: Vec<BalanceFacts>,
     /// Every partner, currency and status with events or daily totals.
     pub totals: Vec<TotalsFacts>,
+    /// Every monthly total with payment events or a kept total.
+    pub month_totals: Vec<MonthTotalsFacts>,
     /// Rows that break a per-event invariant.
     pub anomalies: Vec<EventAnomaly>,
     /// Number of events examined.
@@ -145,6 +180,19 @@ pub enum Breach {
         totals_minor: i64,
         /// Σ daily total counts.
         totals_count: i64,
+    },
+    /// A monthly total (what tiers and caps read) differs from the events it summarises.
+    MonthTotalsDrift {
+        /// The total.
+        total: MonthTotal,
+        /// The currency.
+        currency: Currency,
+        /// The UTC calendar month.
+        month: Period,
+        /// Σ over the events, minor units.
+        events_minor: i64,
+        /// The kept total, minor units.
+        kept_minor: i64,
     },
     /// An event row breaks an invariant.
     Event(EventAnomaly),
@@ -229,6 +277,17 @@ impl ReconciliationReport {
                     events_count: t.events_count,
                     totals_minor: t.totals_minor,
                     totals_count: t.totals_count,
+                });
+            }
+        }
+        for m in &facts.month_totals {
+            if m.events_minor != m.kept_minor {
+                breaches.push(Breach::MonthTotalsDrift {
+                    total: m.total,
+                    currency: m.currency,
+                    month: m.month,
+                    events_minor: m.events_minor,
+                    kept_minor: m.kept_minor,
                 });
             }
         }
@@ -319,5 +378,42 @@ mod tests {
         ));
         let json = serde_json::to_value(&r.breaches[0]).map(|v| v["kind"].clone());
         assert_eq!(json.ok(), Some(serde_json::json!("totals_drift")));
+    }
+
+    #[test]
+    fn a_monthly_total_unlike_its_events_is_a_breach_naming_what_it_totals() {
+        let march = Period::month_of(time::macros::datetime!(2026-03-10 00:00 UTC));
+        let partner = MonthTotal::TierVolume {
+            partner_id: PartnerId::from_uuid(uuid::Uuid::from_u128(7)),
+        };
+        let rule = MonthTotal::CapUsage {
+            rule_id: RuleId::from_uuid(uuid::Uuid::from_u128(9)),
+        };
+        let facts = |total, events_minor, kept_minor| MonthTotalsFacts {
+            total,
+            currency: Currency::EUR,
+            month: march,
+            events_minor,
+            kept_minor,
+        };
+        let mut f = ReconciliationFacts::default();
+        f.month_totals.push(facts(partner, 10_000, 10_000));
+        f.month_totals.push(facts(rule, 2_500, 0));
+        f.month_totals.push(facts(partner, 0, 0));
+        let r = judge(f);
+        assert_eq!(
+            r.breaches,
+            vec![Breach::MonthTotalsDrift {
+                total: rule,
+                currency: Currency::EUR,
+                month: march,
+                events_minor: 2_500,
+                kept_minor: 0,
+            }]
+        );
+        let json = serde_json::to_value(&r.breaches[0]).unwrap_or_default();
+        assert_eq!(json["kind"], "month_totals_drift");
+        assert_eq!(json["total"]["of"], "cap_usage");
+        assert_eq!(json["month"]["start"], "2026-03-01T00:00:00Z");
     }
 }

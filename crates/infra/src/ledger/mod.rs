@@ -3,6 +3,7 @@
 //! `reports` the aggregates behind metrics, series and reconciliation.
 
 mod bulk_insert;
+mod month_totals;
 mod read;
 mod reports;
 mod tx;

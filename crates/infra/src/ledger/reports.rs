@@ -4,14 +4,15 @@
 use std::collections::BTreeMap;
 
 use revshare_domain::StoreError;
-use revshare_domain::commission::EventStatus;
+use revshare_domain::commission::{EventStatus, EventType};
 use revshare_domain::metrics::{CurrencyMetrics, SeriesPoint};
 use revshare_domain::payout::PayoutStatus;
 use revshare_domain::reconciliation::{
-    BalanceFacts, EventAnomaly, PayoutFacts, ReconciliationFacts, TotalsFacts,
+    BalanceFacts, EventAnomaly, MonthTotal as Of, MonthTotalsFacts, PayoutFacts,
+    ReconciliationFacts, TotalsFacts,
 };
-use revshare_domain::value::{EventId, PartnerId, PayoutId, Period, TenantId};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use revshare_domain::value::{EventId, PartnerId, PayoutId, Period, RuleId, TenantId};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
@@ -20,6 +21,7 @@ use time::OffsetDateTime;
 use crate::convert::{currency, instant, micros, money};
 use crate::entity::{commission_event as ev, partner_daily_total as totals, payout};
 use crate::error::OrStore;
+use crate::ledger::month_totals::{MonthTotal, month_period};
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
@@ -27,68 +29,57 @@ fn sum_bigint(col: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query
     Expr::col(col).sum().cast_as("BIGINT")
 }
 
-/// Σ and count of a partner's events per currency, by status, dated in `[from, to)`.
-async fn event_sums<C: ConnectionTrait>(
-    db: &C,
+/// `SELECT part, currency, Σ, count` of a partner's events, by status, dated in `[from, to)`,
+/// per currency.
+fn event_sums(
+    part: &str,
     tenant: TenantId,
     partner: PartnerId,
     statuses: &[EventStatus],
     (from, to): (i64, i64),
-) -> Result<Vec<(String, i64, i64)>, StoreError> {
-    let rows: Vec<(String, Option<i64>, i64)> = ev::Entity::find()
-        .select_only()
+) -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::val(part), "part")
         .column(ev::Column::Currency)
-        .column_as(sum_bigint(ev::Column::AmountMinor), "total")
-        .column_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
-        .filter(ev::Column::TenantId.eq(tenant.uuid()))
-        .filter(ev::Column::PartnerId.eq(partner.uuid()))
-        .filter(ev::Column::Status.is_in(statuses.iter().map(|s| s.name())))
-        .filter(ev::Column::EventDate.gte(from))
-        .filter(ev::Column::EventDate.lt(to))
-        .group_by(ev::Column::Currency)
-        .into_tuple()
-        .all(db)
-        .await
-        .or_store()?;
-    Ok(rows
-        .into_iter()
-        .map(|(c, t, n)| (c, t.unwrap_or(0), n))
-        .collect())
+        .expr_as(sum_bigint(ev::Column::AmountMinor), "total")
+        .expr_as(Expr::col(ev::Column::Id).count().cast_as("BIGINT"), "n")
+        .from(ev::Entity)
+        .and_where(ev::Column::TenantId.eq(tenant.uuid()))
+        .and_where(ev::Column::PartnerId.eq(partner.uuid()))
+        .and_where(ev::Column::Status.is_in(statuses.iter().map(|s| s.name())))
+        .and_where(ev::Column::EventDate.gte(from))
+        .and_where(ev::Column::EventDate.lt(to))
+        .group_by_col(ev::Column::Currency)
+        .to_owned()
 }
 
-/// Σ and count of a partner's daily totals per currency, by status, optionally for the days
-/// `[first, last)`. Rows whose events all moved away (count 0) are not figures.
-async fn total_sums<C: ConnectionTrait>(
-    db: &C,
+/// `SELECT part, currency, Σ, count` of a partner's daily totals, by status, optionally for
+/// the days `[first, last)`, per currency. Rows whose events all moved away (count 0) are
+/// not figures.
+fn total_sums(
+    part: &str,
     tenant: TenantId,
     partner: PartnerId,
     statuses: &[EventStatus],
     days: Option<(i64, i64)>,
-) -> Result<Vec<(String, i64, i64)>, StoreError> {
-    let mut q = totals::Entity::find()
-        .select_only()
+) -> SelectStatement {
+    let mut q = Query::select()
+        .expr_as(Expr::val(part), "part")
         .column(totals::Column::Currency)
-        .column_as(sum_bigint(totals::Column::AmountMinor), "total")
-        .column_as(sum_bigint(totals::Column::EventCount), "n")
-        .filter(totals::Column::TenantId.eq(tenant.uuid()))
-        .filter(totals::Column::PartnerId.eq(partner.uuid()))
-        .filter(totals::Column::Status.is_in(statuses.iter().map(|s| s.name())))
-        .filter(totals::Column::EventCount.ne(0));
+        .expr_as(sum_bigint(totals::Column::AmountMinor), "total")
+        .expr_as(sum_bigint(totals::Column::EventCount), "n")
+        .from(totals::Entity)
+        .and_where(totals::Column::TenantId.eq(tenant.uuid()))
+        .and_where(totals::Column::PartnerId.eq(partner.uuid()))
+        .and_where(totals::Column::Status.is_in(statuses.iter().map(|s| s.name())))
+        .and_where(totals::Column::EventCount.ne(0))
+        .group_by_col(totals::Column::Currency)
+        .to_owned();
     if let Some((first, last)) = days {
-        q = q
-            .filter(totals::Column::Day.gte(first))
-            .filter(totals::Column::Day.lt(last));
+        q.and_where(totals::Column::Day.gte(first))
+            .and_where(totals::Column::Day.lt(last));
     }
-    let rows: Vec<(String, Option<i64>, Option<i64>)> = q
-        .group_by(totals::Column::Currency)
-        .into_tuple()
-        .all(db)
-        .await
-        .or_store()?;
-    Ok(rows
-        .into_iter()
-        .map(|(c, t, n)| (c, t.unwrap_or(0), n.unwrap_or(0)))
-        .collect())
+    q
 }
 
 /// A period cut into the whole UTC days it contains (read from the daily totals) and the
@@ -137,6 +128,10 @@ struct Figures {
     on_hold: i64,
 }
 
+/// A partner's metrics over `period` in one statement (one round trip): the `UNION ALL` of
+/// earned whole days from the daily totals, earned partial edge days from the events, the
+/// approved and pending balances from the totals, and completed payouts, each row tagged with
+/// its part.
 pub(crate) async fn metrics<C: ConnectionTrait>(
     db: &C,
     tenant: TenantId,
@@ -145,43 +140,71 @@ pub(crate) async fn metrics<C: ConnectionTrait>(
 ) -> Result<Vec<CurrencyMetrics>, StoreError> {
     const EARNED: &[EventStatus] = &[EventStatus::Approved, EventStatus::Paid];
     let split = split_days(micros(period.start), micros(period.end));
-    let mut by: BTreeMap<String, Figures> = BTreeMap::new();
-    let mut earned = match split.days {
-        Some(days) => total_sums(db, tenant, partner, EARNED, Some(days)).await?,
-        None => Vec::new(),
-    };
-    for range in &split.edges {
-        earned.extend(event_sums(db, tenant, partner, EARNED, *range).await?);
+    let mut parts = Vec::new();
+    if let Some(days) = split.days {
+        parts.push(total_sums("earned", tenant, partner, EARNED, Some(days)));
     }
-    for (c, t, n) in earned {
-        let f = by.entry(c).or_default();
-        f.commissions += t;
-        f.count += n;
+    for range in &split.edges {
+        parts.push(event_sums("earned", tenant, partner, EARNED, *range));
     }
     // Balances as of now span every date: whole days of totals.
-    for (c, t, _) in total_sums(db, tenant, partner, &[EventStatus::Approved], None).await? {
-        by.entry(c).or_default().pending = t;
-    }
-    for (c, t, _) in total_sums(db, tenant, partner, &[EventStatus::Pending], None).await? {
-        by.entry(c).or_default().on_hold = t;
-    }
+    parts.push(total_sums(
+        "pending",
+        tenant,
+        partner,
+        &[EventStatus::Approved],
+        None,
+    ));
+    parts.push(total_sums(
+        "on_hold",
+        tenant,
+        partner,
+        &[EventStatus::Pending],
+        None,
+    ));
     // Completed payouts are few; `ix_payouts_partner_completed` bounds them by partner and date.
-    let payouts: Vec<(String, Option<i64>)> = payout::Entity::find()
-        .select_only()
-        .column(payout::Column::Currency)
-        .column_as(sum_bigint(payout::Column::TotalMinor), "total")
-        .filter(payout::Column::TenantId.eq(tenant.uuid()))
-        .filter(payout::Column::PartnerId.eq(partner.uuid()))
-        .filter(payout::Column::Status.eq(PayoutStatus::Completed.name()))
-        .filter(payout::Column::CompletedAt.gte(micros(period.start)))
-        .filter(payout::Column::CompletedAt.lt(micros(period.end)))
-        .group_by(payout::Column::Currency)
-        .into_tuple()
-        .all(db)
-        .await
-        .or_store()?;
-    for (c, t) in payouts {
-        by.entry(c).or_default().payouts = t.unwrap_or(0);
+    parts.push(
+        Query::select()
+            .expr_as(Expr::val("payouts"), "part")
+            .column(payout::Column::Currency)
+            .expr_as(sum_bigint(payout::Column::TotalMinor), "total")
+            .expr_as(Expr::col(payout::Column::Id).count().cast_as("BIGINT"), "n")
+            .from(payout::Entity)
+            .and_where(payout::Column::TenantId.eq(tenant.uuid()))
+            .and_where(payout::Column::PartnerId.eq(partner.uuid()))
+            .and_where(payout::Column::Status.eq(PayoutStatus::Completed.name()))
+            .and_where(payout::Column::CompletedAt.gte(micros(period.start)))
+            .and_where(payout::Column::CompletedAt.lt(micros(period.end)))
+            .group_by_col(payout::Column::Currency)
+            .to_owned(),
+    );
+    let mut parts = parts.into_iter();
+    let mut union = parts
+        .next()
+        .ok_or_else(|| StoreError::Internal("metrics without a part".into()))?;
+    for p in parts {
+        union.union(UnionType::All, p);
+    }
+    let mut by: BTreeMap<String, Figures> = BTreeMap::new();
+    for row in db.query_all(&union).await.or_store()? {
+        let part: String = row.try_get("", "part").or_store()?;
+        let code: String = row.try_get("", "currency").or_store()?;
+        let total = row
+            .try_get::<Option<i64>>("", "total")
+            .or_store()?
+            .unwrap_or(0);
+        let n = row.try_get::<Option<i64>>("", "n").or_store()?.unwrap_or(0);
+        let f = by.entry(code).or_default();
+        match part.as_str() {
+            "earned" => {
+                f.commissions += total;
+                f.count += n;
+            }
+            "pending" => f.pending = total,
+            "on_hold" => f.on_hold = total,
+            "payouts" => f.payouts = total,
+            other => return Err(StoreError::Internal(format!("metrics part {other}"))),
+        }
     }
     by.into_iter()
         .map(|(code, f)| {
@@ -466,6 +489,9 @@ pub(crate) async fn reconciliation_facts<C: ConnectionTrait>(
         });
     }
 
+    // The monthly totals tiers and caps read, against the payment events they summarise.
+    facts.month_totals = month_totals_facts(db, tenant).await?;
+
     // Refunds of one commission never net more than the commission.
     let adjusted: Vec<(uuid::Uuid, Option<i64>)> = tenant_events(ev::Entity::find())
         .select_only()
@@ -573,4 +599,76 @@ mod tests {
             }
         );
     }
+}
+
+/// Per monthly total, key, currency and month: Σ over the `invoice_payment` events (grouped by
+/// the triggers' own month expression) beside the kept total.
+async fn month_totals_facts<C: ConnectionTrait>(
+    db: &C,
+    tenant: Option<TenantId>,
+) -> Result<Vec<MonthTotalsFacts>, StoreError> {
+    let backend = db.get_database_backend();
+    let month = revshare_migration::event_month_sql(backend);
+    let mut out = Vec::new();
+    for total in MonthTotal::ALL {
+        let (key, table) = (total.key(), total.table());
+        let mut from_events = Query::select()
+            .expr(Expr::col(Alias::new(key)))
+            .expr(Expr::col(Alias::new("currency")))
+            .expr(Expr::cust(month.clone()))
+            .expr(Expr::cust(format!("CAST(SUM({}) AS BIGINT)", total.adds())))
+            .from(ev::Entity)
+            .and_where(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
+            .and_where(Expr::col(Alias::new(key)).is_not_null())
+            .add_group_by([
+                Expr::col(Alias::new(key)),
+                Expr::col(Alias::new("currency")),
+                Expr::cust(month.clone()),
+            ])
+            .to_owned();
+        let mut kept = Query::select()
+            .expr(Expr::col(Alias::new(key)))
+            .expr(Expr::col(Alias::new("currency")))
+            .expr(Expr::col(Alias::new("month")))
+            .expr(Expr::col(Alias::new(total.value())).sum().cast_as("BIGINT"))
+            .from(Alias::new(table))
+            .add_group_by([
+                Expr::col(Alias::new(key)),
+                Expr::col(Alias::new("currency")),
+                Expr::col(Alias::new("month")),
+            ])
+            .to_owned();
+        if let Some(t) = tenant {
+            from_events.and_where(ev::Column::TenantId.eq(t.uuid()));
+            kept.and_where(Expr::col(Alias::new("tenant_id")).eq(t.uuid()));
+        }
+        // [events Σ, kept] per key, currency and month.
+        let mut sums: BTreeMap<(uuid::Uuid, String, i64), [i64; 2]> = BTreeMap::new();
+        for (slot, q) in [from_events, kept].into_iter().enumerate() {
+            for row in db.query_all(&q).await.or_store()? {
+                let k: uuid::Uuid = row.try_get_by_index(0).or_store()?;
+                let c: String = row.try_get_by_index(1).or_store()?;
+                let m: i64 = row.try_get_by_index(2).or_store()?;
+                let v: Option<i64> = row.try_get_by_index(3).or_store()?;
+                sums.entry((k, c, m)).or_default()[slot] = v.unwrap_or(0);
+            }
+        }
+        for ((k, c, m), [events_minor, kept_minor]) in sums {
+            out.push(MonthTotalsFacts {
+                total: match total {
+                    MonthTotal::Volume => Of::TierVolume {
+                        partner_id: PartnerId::from_uuid(k),
+                    },
+                    MonthTotal::Usage => Of::CapUsage {
+                        rule_id: RuleId::from_uuid(k),
+                    },
+                },
+                currency: currency(&c)?,
+                month: month_period(m)?,
+                events_minor,
+                kept_minor,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -36,6 +36,7 @@ use crate::entity::{
     refund,
 };
 use crate::error::OrStore;
+use crate::ledger::month_totals::{MonthTotal, month_key};
 use crate::ledger::{bulk_insert, read};
 
 pub(crate) struct SeaLedgerTx {
@@ -199,51 +200,6 @@ const UNION_CHUNK: usize = 500;
 /// Claims per claiming `UPDATE` (four bind parameters each, far below SQLite's 32,766): a
 /// payout run's chunk (`MAX_PAYOUTS_PER_TX`, 500) in one statement.
 const CLAIM_CHUNK: usize = 1_000;
-
-/// A total kept per key, currency and UTC month by the triggers of the `month_totals`
-/// migration: a partner's tier volume or a rule's cap usage.
-#[derive(Debug, Clone, Copy)]
-enum MonthTotal {
-    /// `partner_month_volumes`: Σ `base_minor` of a partner's payments.
-    Volume,
-    /// `rule_month_usages`: Σ `amount_minor` of the payments a rule produced.
-    Usage,
-}
-
-impl MonthTotal {
-    fn table(self) -> &'static str {
-        match self {
-            MonthTotal::Volume => "partner_month_volumes",
-            MonthTotal::Usage => "rule_month_usages",
-        }
-    }
-
-    fn key(self) -> &'static str {
-        match self {
-            MonthTotal::Volume => "partner_id",
-            MonthTotal::Usage => "rule_id",
-        }
-    }
-
-    fn value(self) -> &'static str {
-        match self {
-            MonthTotal::Volume => "base_minor",
-            MonthTotal::Usage => "amount_minor",
-        }
-    }
-}
-
-/// `year × 12 + month − 1`: the key the totals' triggers compute from an event's date. Only a
-/// whole UTC calendar month has one; anything else is a bug of the caller.
-fn month_key(month: Period) -> Result<i64, StoreError> {
-    if Period::month_of(month.start) != month {
-        return Err(StoreError::Internal(format!(
-            "monthly totals asked for {month:?}, not a UTC calendar month"
-        )));
-    }
-    let start = month.start.to_offset(time::UtcOffset::UTC);
-    Ok(i64::from(start.year()) * 12 + i64::from(u8::from(start.month())) - 1)
-}
 
 /// `status = 'approved' AND payout_id IS NULL`, the predicate of the partial index
 /// `ix_events_unclaimed`, with the status written inline rather than bound: a planner can use
