@@ -536,71 +536,6 @@ pub(crate) async fn reconciliation_facts<C: ConnectionTrait>(
     Ok(facts)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const D: i64 = MICROS_PER_DAY;
-
-    #[test]
-    fn whole_days_come_from_totals_and_partial_edges_from_events() {
-        // Midnight to midnight: days only.
-        assert_eq!(
-            split_days(10 * D, 13 * D),
-            DaySplit {
-                days: Some((10, 13)),
-                edges: vec![]
-            }
-        );
-        // 10:17 on day 10 to 15:03 on day 13: days 11 and 12, and two edges.
-        let (s, e) = (10 * D + 37_020_000_000, 13 * D + 54_180_000_000);
-        assert_eq!(
-            split_days(s, e),
-            DaySplit {
-                days: Some((11, 13)),
-                edges: vec![(s, 11 * D), (13 * D, e)]
-            }
-        );
-        // Inside one day, across one midnight, one microsecond, empty.
-        assert_eq!(
-            split_days(10 * D + 1, 11 * D - 1),
-            DaySplit {
-                days: None,
-                edges: vec![(10 * D + 1, 11 * D - 1)]
-            }
-        );
-        assert_eq!(
-            split_days(10 * D + 5, 11 * D + 5),
-            DaySplit {
-                days: None,
-                edges: vec![(10 * D + 5, 11 * D + 5)]
-            }
-        );
-        assert_eq!(
-            split_days(10 * D, 10 * D + 1),
-            DaySplit {
-                days: None,
-                edges: vec![(10 * D, 10 * D + 1)]
-            }
-        );
-        assert_eq!(
-            split_days(10 * D, 10 * D),
-            DaySplit {
-                days: None,
-                edges: vec![]
-            }
-        );
-        // One whole day with a microsecond on each side.
-        assert_eq!(
-            split_days(10 * D - 1, 11 * D + 1),
-            DaySplit {
-                days: Some((10, 11)),
-                edges: vec![(10 * D - 1, 10 * D), (11 * D, 11 * D + 1)]
-            }
-        );
-    }
-}
-
 /// Per monthly total, key, currency and month: Σ over the `invoice_payment` events (grouped by
 /// the triggers' own month expression) beside the kept total.
 async fn month_totals_facts<C: ConnectionTrait>(
@@ -671,4 +606,69 @@ async fn month_totals_facts<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D: i64 = MICROS_PER_DAY;
+
+    #[test]
+    fn whole_days_come_from_totals_and_partial_edges_from_events() {
+        // Midnight to midnight: days only.
+        assert_eq!(
+            split_days(10 * D, 13 * D),
+            DaySplit {
+                days: Some((10, 13)),
+                edges: vec![]
+            }
+        );
+        // 10:17 on day 10 to 15:03 on day 13: days 11 and 12, and two edges.
+        let (s, e) = (10 * D + 37_020_000_000, 13 * D + 54_180_000_000);
+        assert_eq!(
+            split_days(s, e),
+            DaySplit {
+                days: Some((11, 13)),
+                edges: vec![(s, 11 * D), (13 * D, e)]
+            }
+        );
+        // Inside one day, across one midnight, one microsecond, empty.
+        assert_eq!(
+            split_days(10 * D + 1, 11 * D - 1),
+            DaySplit {
+                days: None,
+                edges: vec![(10 * D + 1, 11 * D - 1)]
+            }
+        );
+        assert_eq!(
+            split_days(10 * D + 5, 11 * D + 5),
+            DaySplit {
+                days: None,
+                edges: vec![(10 * D + 5, 11 * D + 5)]
+            }
+        );
+        assert_eq!(
+            split_days(10 * D, 10 * D + 1),
+            DaySplit {
+                days: None,
+                edges: vec![(10 * D, 10 * D + 1)]
+            }
+        );
+        assert_eq!(
+            split_days(10 * D, 10 * D),
+            DaySplit {
+                days: None,
+                edges: vec![]
+            }
+        );
+        // One whole day with a microsecond on each side.
+        assert_eq!(
+            split_days(10 * D - 1, 11 * D + 1),
+            DaySplit {
+                days: Some((10, 11)),
+                edges: vec![(10 * D - 1, 10 * D), (11 * D, 11 * D + 1)]
+            }
+        );
+    }
 }
