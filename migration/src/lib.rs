@@ -9,6 +9,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod event_triggers;
 mod m20261124_000001_ledger;
 mod m20261124_000002_access;
 mod m20261124_000003_daily_totals;

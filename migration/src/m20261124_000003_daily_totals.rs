@@ -9,7 +9,6 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -184,18 +183,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         let db = m.get_connection();
-        let statements = match m.get_database_backend() {
-            DbBackend::Postgres => pg_statements(),
-            DbBackend::Sqlite => sqlite_statements(),
-            other => {
-                return Err(DbErr::Migration(format!(
-                    "daily totals: unsupported backend {other:?}"
-                )));
-            }
-        };
-        for sql in statements {
-            db.execute_unprepared(&sql).await?;
-        }
+        crate::event_triggers::create(m, "daily totals", pg_statements, sqlite_statements).await?;
         db.execute_unprepared(&format!(
             "INSERT INTO partner_daily_totals \
                (tenant_id, partner_id, status, day, currency, amount_minor, event_count) \
@@ -209,21 +197,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        let postgres = m.get_database_backend() == DbBackend::Postgres;
-        for name in TRIGGERS {
-            if postgres {
-                db.execute_unprepared(&format!(
-                    "DROP TRIGGER IF EXISTS {name} ON commission_events"
-                ))
-                .await?;
-                db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {name}()"))
-                    .await?;
-            } else {
-                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}"))
-                    .await?;
-            }
-        }
+        crate::event_triggers::drop(m, &TRIGGERS).await?;
         m.drop_table(Table::drop().table(PartnerDailyTotals::Table).to_owned())
             .await?;
         Ok(())

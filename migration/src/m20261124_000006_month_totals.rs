@@ -295,19 +295,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         let backend = m.get_database_backend();
-        let statements = match backend {
-            DbBackend::Postgres => pg_statements(),
-            DbBackend::Sqlite => sqlite_statements(),
-            other => {
-                return Err(DbErr::Migration(format!(
-                    "month totals: unsupported backend {other:?}"
-                )));
-            }
-        };
+        crate::event_triggers::create(m, "month totals", pg_statements, sqlite_statements).await?;
         let db = m.get_connection();
-        for sql in statements {
-            db.execute_unprepared(&sql).await?;
-        }
         for sql in apply_all(backend, "commission_events", "") {
             db.execute_unprepared(&sql).await?;
         }
@@ -328,21 +317,7 @@ impl MigrationTrait for Migration {
             }
             m.create_index(i).await?;
         }
-        let db = m.get_connection();
-        let postgres = m.get_database_backend() == DbBackend::Postgres;
-        for name in TRIGGERS {
-            if postgres {
-                db.execute_unprepared(&format!(
-                    "DROP TRIGGER IF EXISTS {name} ON commission_events"
-                ))
-                .await?;
-                db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {name}()"))
-                    .await?;
-            } else {
-                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}"))
-                    .await?;
-            }
-        }
+        crate::event_triggers::drop(m, &TRIGGERS).await?;
         m.drop_table(Table::drop().table(RuleMonthUsages::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(PartnerMonthVolumes::Table).to_owned())

@@ -173,13 +173,39 @@ contract!(
 );
 
 contract!(
-    partial_indexes_migration_narrows_four_indexes_both_ways,
+    partial_indexes_migration_narrows_four_indexes_and_drops_one_both_ways,
     |ctx| {
         use revshare_migration::{Migrator, MigratorTrait};
+        let old = [
+            "ix_events_payout",
+            "ix_events_original",
+            "ux_events_refund",
+            "ix_events_hold",
+            "ix_events_payment",
+        ];
+        let new = [
+            "ix_events_of_payout",
+            "ix_events_of_original",
+            "ux_events_of_refund",
+            "ix_events_held_until",
+        ];
+        let has = |names: &[String], n: &str| names.iter().any(|x| x == n);
         let up = list_indexes(ctx).await;
+        assert!(
+            new.iter().all(|n| has(&up, n)) && !old.iter().any(|n| has(&up, n)),
+            "{up:?}"
+        );
         roll_back_to(ctx, "m20261124_000007_partial_indexes", true).await;
         let down = list_indexes(ctx).await;
-        assert_eq!(up, down, "the same indexes, narrowed");
+        assert!(
+            old.iter().all(|n| has(&down, n)) && !new.iter().any(|n| has(&down, n)),
+            "{down:?}"
+        );
+        assert_eq!(
+            up.len() + 1,
+            down.len(),
+            "four indexes narrowed, one dropped"
+        );
         Migrator::up(&ctx.db, None).await.expect("up again");
         assert_eq!(list_indexes(ctx).await, up);
     }

@@ -13,7 +13,7 @@ use revshare_infra::entity::commission_event as ev;
 use revshare_tests::fixtures::*;
 use revshare_tests::{TestContext, at, contract, dec};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 const DAY: i64 = 86_400_000_000;
@@ -28,20 +28,10 @@ fn month_of(micros: i64) -> i64 {
     i64::from(t.year()) * 12 + i64::from(u8::from(t.month())) - 1
 }
 
-async fn rows(ctx: &TestContext, sql: &str) -> Vec<sea_orm::QueryResult> {
-    ctx.db
-        .query_all_raw(Statement::from_string(
-            ctx.db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .expect("query")
-}
-
 /// Both kept tables, zero rows left out (a key whose events all left it keeps a 0).
 async fn kept(ctx: &TestContext) -> [BTreeMap<Key, i64>; 2] {
     let read = |sql: &'static str| async move {
-        rows(ctx, sql)
+        ctx.rows(sql)
             .await
             .into_iter()
             .map(|r| {
@@ -73,9 +63,7 @@ async fn kept(ctx: &TestContext) -> [BTreeMap<Key, i64>; 2] {
 async fn brute_force(ctx: &TestContext) -> [BTreeMap<Key, i64>; 2] {
     let mut volumes: BTreeMap<Key, i64> = BTreeMap::new();
     let mut usages: BTreeMap<Key, i64> = BTreeMap::new();
-    for r in rows(
-        ctx,
-        "SELECT tenant_id, partner_id, rule_id, currency, event_date, base_minor, amount_minor, \
+    for r in ctx.rows("SELECT tenant_id, partner_id, rule_id, currency, event_date, base_minor, amount_minor, \
          event_type FROM commission_events",
     )
     .await
@@ -347,14 +335,12 @@ contract!(
             .unwrap();
         assert_eq!(kept(ctx).await, before, "refunds and adjustments");
         // Neither do status moves and payout claims: "any status".
-        let events: Vec<EventId> = rows(
-            ctx,
-            "SELECT id FROM commission_events WHERE status = 'pending'",
-        )
-        .await
-        .iter()
-        .map(|r| EventId::from_uuid(r.try_get_by_index(0).unwrap()))
-        .collect();
+        let events: Vec<EventId> = ctx
+            .rows("SELECT id FROM commission_events WHERE status = 'pending'")
+            .await
+            .iter()
+            .map(|r| EventId::from_uuid(r.try_get_by_index(0).unwrap()))
+            .collect();
         ctx.engine
             .approve(t, &operator(), &events[..1])
             .await

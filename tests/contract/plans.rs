@@ -537,7 +537,7 @@ async fn record(ctx: &TestContext, cast: &Cast) -> Vec<Case> {
     case("pending commissions of a tenant", &[ANY, ANY]);
     // Automatic approval, of every tenant (the server's job) and of one; at an instant no hold
     // has ended by, so nothing changes.
-    let hold = via(&["ix_events_hold"]);
+    let hold = via(&["ix_events_held_until"]);
     let before_any_hold = START - Duration::days(SPAN_DAYS);
     for tenant in [None, Some(t1)] {
         assert_eq!(
@@ -545,6 +545,25 @@ async fn record(ctx: &TestContext, cast: &Cast) -> Vec<Case> {
             0
         );
         case(&format!("approval of ended holds in {tenant:?}"), &[hold]);
+    }
+    // A refund: the payment's commission through `payments.event_id`, then what earlier
+    // refunds took, through the adjustments' `original_event_id`.
+    {
+        let mut tx = ledger.begin().await.unwrap();
+        let paid = revshare_domain::value::PaymentId::parse("pay-8").unwrap();
+        tx.payment_event(t1, &paid).await.unwrap();
+        case(
+            "a payment's commission, for a refund",
+            &[via_everywhere(&[
+                "commission_events_pkey|sqlite_autoindex_commission_events_1",
+            ])],
+        );
+        tx.refund_totals(t1, &paid).await.unwrap();
+        case(
+            "what earlier refunds of a payment took",
+            &[ANY, via_everywhere(&["ix_events_of_original"])],
+        );
+        drop(tx);
     }
 
     let all_payouts = PayoutFilter::default();
@@ -660,7 +679,7 @@ async fn record(ctx: &TestContext, cast: &Cast) -> Vec<Case> {
     let end = START - Duration::days(40);
     let unclaimed = via(&["ix_events_unclaimed"]);
     let claiming = via_everywhere(&["ix_events_unclaimed"]);
-    let claimed = via_everywhere(&["ix_events_payout"]);
+    let claimed = via_everywhere(&["ix_events_of_payout"]);
     let new_payout = |partner: PartnerId, currency: Currency| Payout {
         id: PayoutId::from_uuid(uuid::Uuid::now_v7()),
         tenant_id: t1,

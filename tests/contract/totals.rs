@@ -12,7 +12,7 @@ use revshare_domain::usecase::{ManualAdjustment, PayoutBatchOutcome, PayoutMove,
 use revshare_domain::value::{Currency, EventId, Money, PartnerId, Period, TenantId};
 use revshare_tests::fixtures::*;
 use revshare_tests::{TestContext, at, contract};
-use sea_orm::{ConnectionTrait, QueryResult, Statement};
+use sea_orm::ConnectionTrait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -20,16 +20,6 @@ const DAY: i64 = 86_400_000_000;
 
 fn us(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000).expect("an instant in range")
-}
-
-async fn rows(ctx: &TestContext, sql: &str) -> Vec<QueryResult> {
-    ctx.db
-        .query_all_raw(Statement::from_string(
-            ctx.db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .expect("query")
 }
 
 /// One commission event as stored.
@@ -43,8 +33,7 @@ struct RawEvent {
 }
 
 async fn raw_events(ctx: &TestContext) -> Vec<RawEvent> {
-    rows(
-        ctx,
+    ctx.rows(
         "SELECT tenant_id, partner_id, status, currency, amount_minor, event_date \
          FROM commission_events",
     )
@@ -65,8 +54,7 @@ type TotalsKey = (Uuid, Uuid, String, i64, String);
 
 /// Every non-empty totals row, keyed like the table.
 async fn raw_totals(ctx: &TestContext) -> BTreeMap<TotalsKey, (i64, i64)> {
-    rows(
-        ctx,
+    ctx.rows(
         "SELECT tenant_id, partner_id, status, day, currency, amount_minor, event_count \
          FROM partner_daily_totals",
     )
@@ -121,20 +109,17 @@ struct RawPayout {
 }
 
 async fn raw_payouts(ctx: &TestContext) -> Vec<RawPayout> {
-    rows(
-        ctx,
-        "SELECT partner_id, status, currency, total_minor, completed_at FROM payouts",
-    )
-    .await
-    .into_iter()
-    .map(|r| RawPayout {
-        partner: r.try_get_by_index(0).unwrap(),
-        status: r.try_get_by_index(1).unwrap(),
-        currency: r.try_get_by_index(2).unwrap(),
-        total: r.try_get_by_index(3).unwrap(),
-        completed_at: r.try_get_by_index(4).unwrap(),
-    })
-    .collect()
+    ctx.rows("SELECT partner_id, status, currency, total_minor, completed_at FROM payouts")
+        .await
+        .into_iter()
+        .map(|r| RawPayout {
+            partner: r.try_get_by_index(0).unwrap(),
+            status: r.try_get_by_index(1).unwrap(),
+            currency: r.try_get_by_index(2).unwrap(),
+            total: r.try_get_by_index(3).unwrap(),
+            completed_at: r.try_get_by_index(4).unwrap(),
+        })
+        .collect()
 }
 
 /// Per currency: (commissions, count, payouts, pending, on hold), minor units.
@@ -271,7 +256,7 @@ async fn assert_totals_match(ctx: &TestContext) {
     assert_eq!(raw_totals(ctx).await, totals_of(&events));
     // The same per partner, currency and status, summed by each backend itself.
     let by_sql = |sql: &'static str| async move {
-        rows(ctx, sql)
+        ctx.rows(sql)
             .await
             .into_iter()
             .map(|r| {

@@ -172,8 +172,8 @@ impl TestContext {
         row.try_get_by_index::<i64>(0).expect("an i64")
     }
 
-    /// Runs a SQL query returning one text column, for comparing ledgers row by row.
-    pub async fn strings(&self, sql: &str) -> Vec<String> {
+    /// Runs a SQL query, for looking under the engine.
+    pub async fn rows(&self, sql: &str) -> Vec<sea_orm::QueryResult> {
         self.db
             .query_all_raw(Statement::from_string(
                 self.db.get_database_backend(),
@@ -181,6 +181,12 @@ impl TestContext {
             ))
             .await
             .expect("query")
+    }
+
+    /// Runs a SQL query returning one text column, for comparing ledgers row by row.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        self.rows(sql)
+            .await
             .iter()
             .map(|row| row.try_get_by_index::<String>(0).expect("a string"))
             .collect()

@@ -326,7 +326,7 @@ pub(crate) async fn approve_due<C: ConnectionTrait>(
     let mut q = ev::Entity::update_many()
         .col_expr(ev::Column::Status, Expr::val(EventStatus::Approved.name()))
         .col_expr(ev::Column::ApprovedAt, Expr::val(now))
-        // Inline, not bound: `ix_events_hold` holds pending events only, and a planner uses a
+        // Inline, not bound: `ix_events_held_until` holds pending events only, and a planner uses a
         // partial index only when the statement itself implies its predicate.
         .filter(
             Expr::col((ev::Entity, ev::Column::Status))

@@ -193,6 +193,18 @@ impl SeaLedgerTx {
     }
 }
 
+/// `SELECT event_id FROM payments WHERE` the payment: its commission, if it earned one, by the
+/// primary keys of `payments` and then of `commission_events` (which keeps no index on the
+/// payment id: every event would enter it, and every payout claim again).
+fn event_of_payment(tenant: TenantId, p: &PaymentId) -> SelectStatement {
+    Query::select()
+        .column(payment::Column::EventId)
+        .from(payment::Entity)
+        .and_where(payment::Column::TenantId.eq(tenant.uuid()))
+        .and_where(payment::Column::PaymentId.eq(p.as_str()))
+        .to_owned()
+}
+
 /// Ids per `IN (…)` list.
 const IN_LIST_CHUNK: usize = 1_000;
 /// Sub-selects per `UNION ALL` statement.
@@ -518,11 +530,14 @@ impl LedgerTx for SeaLedgerTx {
             .one(&self.tx)
             .await
             .or_store()?;
+        // The adjustments point at the payment's commission (`original_event_id`), which the
+        // sub-select finds among the tenant's payments; no `tenant_id` here, or SQLite, with
+        // no statistics, reads the tenant's events by it instead of the adjustments.
         let (adjusted, _) = self
             .sum_events(
                 ev::Entity::find()
-                    .filter(ev::Column::TenantId.eq(tenant.uuid()))
-                    .filter(ev::Column::PaymentId.eq(p.as_str()))
+                    .filter(ev::Column::OriginalEventId.is_not_null())
+                    .filter(ev::Column::OriginalEventId.in_subquery(event_of_payment(tenant, p)))
                     .filter(ev::Column::EventType.is_in([
                         EventType::RefundAdjustment.name(),
                         EventType::Clawback.name(),
@@ -679,15 +694,22 @@ impl LedgerTx for SeaLedgerTx {
         tenant: TenantId,
         p: &PaymentId,
     ) -> Result<Option<CommissionEvent>, StoreError> {
-        ev::Entity::find()
-            .filter(ev::Column::TenantId.eq(tenant.uuid()))
-            .filter(ev::Column::PaymentId.eq(p.as_str()))
+        // By the id the tenant's payment names; no `tenant_id` filter, or SQLite, with no
+        // statistics, reads the tenant's events by it. The tenant is checked on the row.
+        let event = ev::Entity::find()
+            .filter(ev::Column::Id.in_subquery(event_of_payment(tenant, p)))
             .filter(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
             .one(&self.tx)
             .await
             .or_store()?
             .map(crate::convert::event_from)
-            .transpose()
+            .transpose()?;
+        if event.as_ref().is_some_and(|e| e.tenant_id != tenant) {
+            return Err(StoreError::Internal(format!(
+                "payment {p} of tenant {tenant} names another tenant's commission"
+            )));
+        }
+        Ok(event)
     }
 
     async fn change_event_status(
@@ -741,7 +763,7 @@ impl LedgerTx for SeaLedgerTx {
                 .await
                 .or_store()?;
             // What each payout took, summed from the rows it holds now: through the tenant's
-            // pending payouts (by id) to their events, by `ix_events_payout` on both backends.
+            // pending payouts (by id) to their events, by `ix_events_of_payout` on both backends.
             // Not `tenant_id = ? AND payout_id IN (…)` on the events: SQLite, without
             // statistics, reads every event of the tenant for that; and the pending status
             // keeps PostgreSQL's estimate of the payouts small enough to probe the index per
@@ -833,7 +855,7 @@ impl LedgerTx for SeaLedgerTx {
         for chunk in ids.chunks(IN_LIST_CHUNK) {
             let uuids = chunk.iter().map(|i| i.uuid());
             // The events of the tenant's pending payouts among `ids`, found through the
-            // payouts (by id) and `ix_events_payout`; a pending payout holds only approved
+            // payouts (by id) and `ix_events_of_payout`; a pending payout holds only approved
             // events (and a paid event cannot lose its payout: a CHECK forbids it).
             let release = Query::update()
                 .table(ev::Entity)
