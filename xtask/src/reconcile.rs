@@ -66,7 +66,7 @@ fn print_human(r: &ReconciliationReport) {
         println!(
             "  result: CLEAN — every payout equals its events, no event is claimed twice or paid \
              outside a completed payout, Σ paid events = Σ completed payouts per partner and \
-             currency, and the daily totals equal the events"
+             currency, and the daily totals and the monthly tier volumes and cap usages equal the events"
         );
         return;
     }
