@@ -168,11 +168,16 @@ const TRIGGERS: [&str; 3] = [
     "revshare_month_totals_delete",
 ];
 
-/// `OF … WHEN …`: an update that sets one of the columns the totals read, and changes it.
-fn update_clause() -> String {
+/// `OF … WHEN …`: an update that sets one of the columns the totals read, and changes it
+/// ("differs, NULLs included": `IS DISTINCT FROM`, which SQLite spells `IS NOT`).
+fn update_clause(backend: DbBackend) -> String {
+    let differs = match backend {
+        DbBackend::Sqlite => "IS NOT",
+        _ => "IS DISTINCT FROM",
+    };
     let changed: Vec<String> = READS
         .iter()
-        .map(|c| format!("OLD.{c} IS DISTINCT FROM NEW.{c}"))
+        .map(|c| format!("OLD.{c} {differs} NEW.{c}"))
         .collect();
     format!(
         "OF {} ON commission_events FOR EACH ROW WHEN ({})",
@@ -181,10 +186,15 @@ fn update_clause() -> String {
     )
 }
 
+/// An updated row's move between keys: its old values taken away, its new ones added.
+fn moved(backend: DbBackend) -> Vec<String> {
+    let mut out = apply_all(backend, &one_row("OLD"), "-");
+    out.extend(apply_all(backend, &one_row("NEW"), ""));
+    out
+}
+
 fn pg_statements() -> Vec<String> {
     let pg = DbBackend::Postgres;
-    let mut update = apply_all(pg, &one_row("OLD"), "-");
-    update.extend(apply_all(pg, &one_row("NEW"), ""));
     let bodies = [
         (
             TRIGGERS[0],
@@ -192,7 +202,11 @@ fn pg_statements() -> Vec<String> {
                 .to_owned(),
             apply_all(pg, "revshare_new", ""),
         ),
-        (TRIGGERS[1], format!("UPDATE {}", update_clause()), update),
+        (
+            TRIGGERS[1],
+            format!("UPDATE {}", update_clause(pg)),
+            moved(pg),
+        ),
         (
             TRIGGERS[2],
             "DELETE ON commission_events REFERENCING OLD TABLE AS revshare_old FOR EACH STATEMENT"
@@ -217,10 +231,6 @@ fn pg_statements() -> Vec<String> {
 fn sqlite_statements() -> Vec<String> {
     let lite = DbBackend::Sqlite;
     let block = |parts: Vec<String>| parts.iter().map(|s| format!("{s};")).collect::<String>();
-    let mut update = apply_all(lite, &one_row("OLD"), "-");
-    update.extend(apply_all(lite, &one_row("NEW"), ""));
-    // SQLite spells "differs, NULLs included" `IS NOT`.
-    let update_clause = update_clause().replace("IS DISTINCT FROM", "IS NOT");
     vec![
         format!(
             "CREATE TRIGGER {} AFTER INSERT ON commission_events BEGIN {} END",
@@ -228,9 +238,10 @@ fn sqlite_statements() -> Vec<String> {
             block(apply_all(lite, &one_row("NEW"), ""))
         ),
         format!(
-            "CREATE TRIGGER {} AFTER UPDATE {update_clause} BEGIN {} END",
+            "CREATE TRIGGER {} AFTER UPDATE {} BEGIN {} END",
             TRIGGERS[1],
-            block(update)
+            update_clause(lite),
+            block(moved(lite))
         ),
         format!(
             "CREATE TRIGGER {} AFTER DELETE ON commission_events BEGIN {} END",

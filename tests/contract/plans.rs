@@ -244,23 +244,11 @@ const ANY: Want = Want {
 /// table here, so PostgreSQL rightly scans the table (an index-only scan of a narrow index
 /// was its choice while `ix_events_rule_date` existed, which a count is no reason to keep).
 /// O(events of the tenant) either way; `docs/benchmarks.md` says so.
-const COUNTS_TENANT: Want = Want {
-    through: &[],
-    in_order: false,
-    everywhere: false,
-    whole: true,
-    each: false,
-};
+const COUNTS_TENANT: Want = Want { whole: true, ..ANY };
 
 /// Through one of these indexes.
 const fn via(through: &'static [&'static str]) -> Want {
-    Want {
-        through,
-        in_order: false,
-        everywhere: false,
-        whole: false,
-        each: false,
-    }
+    Want { through, ..ANY }
 }
 
 /// Through one of these indexes on SQLite too, where another index or join order would cost
@@ -269,10 +257,8 @@ const fn via(through: &'static [&'static str]) -> Want {
 const fn via_everywhere(through: &'static [&'static str]) -> Want {
     Want {
         through,
-        in_order: false,
         everywhere: true,
-        whole: false,
-        each: false,
+        ..ANY
     }
 }
 
@@ -280,10 +266,8 @@ const fn via_everywhere(through: &'static [&'static str]) -> Want {
 const fn via_each(through: &'static [&'static str]) -> Want {
     Want {
         through,
-        in_order: false,
-        everywhere: false,
-        whole: false,
         each: true,
+        ..ANY
     }
 }
 
@@ -292,9 +276,7 @@ const fn listed(through: &'static [&'static str]) -> Want {
     Want {
         through,
         in_order: true,
-        everywhere: false,
-        whole: false,
-        each: false,
+        ..ANY
     }
 }
 

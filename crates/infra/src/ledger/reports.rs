@@ -140,28 +140,21 @@ pub(crate) async fn metrics<C: ConnectionTrait>(
 ) -> Result<Vec<CurrencyMetrics>, StoreError> {
     const EARNED: &[EventStatus] = &[EventStatus::Approved, EventStatus::Paid];
     let split = split_days(micros(period.start), micros(period.end));
-    let mut parts = Vec::new();
+    // Balances as of now span every date: whole days of totals.
+    let mut union = total_sums("pending", tenant, partner, &[EventStatus::Approved], None);
+    let mut parts = vec![total_sums(
+        "on_hold",
+        tenant,
+        partner,
+        &[EventStatus::Pending],
+        None,
+    )];
     if let Some(days) = split.days {
         parts.push(total_sums("earned", tenant, partner, EARNED, Some(days)));
     }
     for range in &split.edges {
         parts.push(event_sums("earned", tenant, partner, EARNED, *range));
     }
-    // Balances as of now span every date: whole days of totals.
-    parts.push(total_sums(
-        "pending",
-        tenant,
-        partner,
-        &[EventStatus::Approved],
-        None,
-    ));
-    parts.push(total_sums(
-        "on_hold",
-        tenant,
-        partner,
-        &[EventStatus::Pending],
-        None,
-    ));
     // Completed payouts are few; `ix_payouts_partner_completed` bounds them by partner and date.
     parts.push(
         Query::select()
@@ -178,10 +171,6 @@ pub(crate) async fn metrics<C: ConnectionTrait>(
             .group_by_col(payout::Column::Currency)
             .to_owned(),
     );
-    let mut parts = parts.into_iter();
-    let mut union = parts
-        .next()
-        .ok_or_else(|| StoreError::Internal("metrics without a part".into()))?;
     for p in parts {
         union.union(UnionType::All, p);
     }
