@@ -229,6 +229,10 @@ struct Want {
     /// Through each of `through` rather than one of them (a `UNION` of parts); `a|b` names
     /// alternatives for one part.
     each: bool,
+    /// A deep page: skips its offset through one of `through` alone (PostgreSQL), in list
+    /// order, and then reads the page's rows by primary key (both backends), which it may
+    /// sort.
+    skips: bool,
 }
 
 /// Any index.
@@ -238,6 +242,7 @@ const ANY: Want = Want {
     everywhere: false,
     whole: false,
     each: false,
+    skips: false,
 };
 
 /// The size of a whole tenant's list: it counts the tenant's events, which are most of the
@@ -276,6 +281,15 @@ const fn listed(through: &'static [&'static str]) -> Want {
     Want {
         through,
         in_order: true,
+        ..ANY
+    }
+}
+
+/// A deep page by offset, skipped through one of these indexes alone, in list order.
+const fn skipped(through: &'static [&'static str]) -> Want {
+    Want {
+        through,
+        skips: true,
         ..ANY
     }
 }
@@ -452,9 +466,11 @@ async fn record(ctx: &TestContext, cast: &Cast) -> Vec<Case> {
     case("daily series", &[totals, edge, edge, paid_out]);
 
     // The portal's lists of a partner, by offset (with a count) and by cursor: read in list
-    // order from an index.
+    // order from an index; a deep page by offset skips its offset in the index alone.
     let by_date = listed(&["ix_events_partner_date_id"]);
     let by_status = listed(&["ix_events_partner_status_date_id"]);
+    let deep_by_date = skipped(&["ix_events_partner_date_id"]);
+    let deep_by_status = skipped(&["ix_events_partner_status_date_id"]);
     let mine = CommissionFilter {
         partner_id: Some(big),
         ..Default::default()
@@ -468,12 +484,17 @@ async fn record(ctx: &TestContext, cast: &Cast) -> Vec<Case> {
         offset: 2_000,
     };
     ledger.list_commissions(t1, &mine, deep).await.unwrap();
-    case("commissions of a partner, by offset", &[ANY, by_date]);
+    case("commissions of a partner, by offset", &[ANY, deep_by_date]);
     ledger.list_commissions(t1, &approved, deep).await.unwrap();
     case(
         "commissions of a partner and status, by offset",
-        &[ANY, by_status],
+        &[ANY, deep_by_status],
     );
+    ledger
+        .list_commissions(t1, &mine, PageRequest::default())
+        .await
+        .unwrap();
+    case("commissions of a partner, page 1", &[ANY, by_date]);
     let at = Cursor::new(START - Duration::days(100), uuid::Uuid::max());
     let seek = SeekRequest {
         limit: 50,
@@ -496,7 +517,7 @@ async fn record(ctx: &TestContext, cast: &Cast) -> Vec<Case> {
         .unwrap();
     case(
         "commissions of a tenant, by offset",
-        &[COUNTS_TENANT, by_tenant],
+        &[COUNTS_TENANT, skipped(&["ix_events_tenant_date_id"])],
     );
     ledger
         .seek_commissions(t1, &everything, seek)
@@ -806,6 +827,27 @@ async fn check(ctx: &TestContext, cases: &[Case], modes: &[PlanMode]) {
                 }
                 if want.in_order && plan.sorts() {
                     problems.push("sorts".to_owned());
+                }
+                if want.skips && plan.sorts_inner() {
+                    problems.push("sorts the rows it skips".to_owned());
+                }
+                // …and reads the page's rows by primary key, not by walking the list again.
+                let primary = |i: &str| {
+                    i == "commission_events_pkey"
+                        || i == "PRIMARY KEY"
+                        || i.starts_with("sqlite_autoindex_commission_events_")
+                };
+                if want.skips && !plan.outer_reads_by("commission_events", primary) {
+                    problems.push("reads the page's rows other than by primary key".to_owned());
+                }
+                if want.skips
+                    && ctx.backend == Backend::Postgres
+                    && !want.through.iter().any(|i| plan.covered_by(i))
+                {
+                    problems.push(format!(
+                        "does not skip through {} alone",
+                        want.through.join(" or ")
+                    ));
                 }
                 let verdict = if problems.is_empty() { "ok" } else { "FAILED" };
                 let line = format!(

@@ -35,6 +35,14 @@ pub struct PlanNode {
     pub relation: Option<String>,
     /// The index used, if any.
     pub index: Option<String>,
+    /// Whether it reads its index alone, not the table's rows: `Index Only Scan`
+    /// (PostgreSQL), `COVERING INDEX` (SQLite).
+    pub index_only: bool,
+    /// Whether it orders rows: `Sort` (PostgreSQL), `USE TEMP B-TREE` (SQLite).
+    pub sort: bool,
+    /// Whether it works inside a bounded part of the statement: under a `Limit` node
+    /// (PostgreSQL), in a subquery (SQLite).
+    pub inner: bool,
 }
 
 /// A query plan, flattened, with a readable rendering for failure messages.
@@ -68,10 +76,38 @@ impl Plan {
 
     /// Whether the rows are sorted rather than read in order from an index.
     pub fn sorts(&self) -> bool {
+        self.nodes.iter().any(|n| n.sort)
+    }
+
+    /// Whether rows are sorted before a `LIMIT` cuts them (PostgreSQL) or inside a subquery
+    /// (SQLite): a statement that reads a page's keys in a subquery and then the page may
+    /// sort the page, never the rows it skips.
+    pub fn sorts_inner(&self) -> bool {
+        self.nodes.iter().any(|n| n.sort && n.inner)
+    }
+
+    /// Whether the statement's outer part — outside every `Limit` (PostgreSQL) or subquery
+    /// (SQLite) — reads `table` only through an index `key` accepts: directly, or as a
+    /// bitmap heap scan over such an index's bitmap.
+    pub fn outer_reads_by(&self, table: &str, key: impl Fn(&str) -> bool) -> bool {
+        let outer: Vec<&PlanNode> = self.nodes.iter().filter(|n| !n.inner).collect();
+        let reads: Vec<&&PlanNode> = outer
+            .iter()
+            .filter(|n| n.relation.as_deref() == Some(table))
+            .collect();
+        let keyed = |n: &PlanNode| n.index.as_deref().is_some_and(&key);
+        !reads.is_empty()
+            && reads
+                .iter()
+                .all(|n| keyed(n) || (n.kind == "Bitmap Heap Scan" && n.index.is_none()))
+            && outer.iter().any(|n| keyed(n))
+    }
+
+    /// Whether some node reads through `index` alone, without the table's rows.
+    pub fn covered_by(&self, index: &str) -> bool {
         self.nodes
             .iter()
-            .any(|n| n.kind == "Sort" || n.kind == "Incremental Sort")
-            || self.text.contains("TEMP B-TREE")
+            .any(|n| n.index_only && n.index.as_deref() == Some(index))
     }
 }
 
@@ -163,7 +199,7 @@ pub async fn explain(
                 text: String::new(),
                 nodes: Vec::new(),
             };
-            walk(&json[0]["Plan"], 0, &mut plan);
+            walk(&json[0]["Plan"], 0, false, &mut plan);
             plan
         }
         _ => {
@@ -175,13 +211,24 @@ pub async fn explain(
                 ))
                 .await
                 .unwrap_or_else(|e| panic!("{e}: {}", stmt.sql));
-            let lines: Vec<String> = rows
+            let lines: Vec<(i64, String)> = rows
                 .iter()
-                .map(|r| r.try_get::<String>("", "detail").expect("detail"))
+                .map(|r| {
+                    (
+                        r.try_get::<i64>("", "parent").expect("parent"),
+                        r.try_get::<String>("", "detail").expect("detail"),
+                    )
+                })
                 .collect();
+            // A node whose parent is not the statement itself sits in a subquery (or under a
+            // compound part): the row ids of its ancestors are not needed, only that.
             Plan {
-                nodes: lines.iter().map(|l| sqlite_node(l)).collect(),
-                text: lines.join("\n"),
+                nodes: lines.iter().map(|(p, l)| sqlite_node(l, *p != 0)).collect(),
+                text: lines
+                    .iter()
+                    .map(|(_, l)| l.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             }
         }
     };
@@ -230,8 +277,8 @@ fn pg_literal(v: &Value) -> String {
     text.unwrap_or_else(|| "NULL".to_owned())
 }
 
-/// Flattens a PostgreSQL JSON plan node and its children.
-fn walk(node: &serde_json::Value, depth: usize, plan: &mut Plan) {
+/// Flattens a PostgreSQL JSON plan node and its children; `inner` when a `Limit` is above it.
+fn walk(node: &serde_json::Value, depth: usize, inner: bool, plan: &mut Plan) {
     let field = |k: &str| node[k].as_str().map(str::to_owned);
     let kind = field("Node Type").unwrap_or_default();
     let relation = field("Relation Name");
@@ -250,21 +297,25 @@ fn walk(node: &serde_json::Value, depth: usize, plan: &mut Plan) {
     }
     plan.text.push_str(&line);
     plan.text.push('\n');
+    let limit = kind == "Limit";
     plan.nodes.push(PlanNode {
+        index_only: kind == "Index Only Scan",
+        sort: kind == "Sort" || kind == "Incremental Sort",
         kind,
         relation,
         index,
+        inner,
     });
     if let Some(children) = node["Plans"].as_array() {
         for c in children {
-            walk(c, depth + 1, plan);
+            walk(c, depth + 1, inner || limit, plan);
         }
     }
 }
 
 /// `SEARCH t USING INDEX ix (…)`, `SCAN t USING COVERING INDEX ix`, `SCAN t`,
 /// `USE TEMP B-TREE FOR ORDER BY`…
-fn sqlite_node(line: &str) -> PlanNode {
+fn sqlite_node(line: &str, inner: bool) -> PlanNode {
     let mut words = line.split_whitespace();
     let kind = words.next().unwrap_or_default().to_owned();
     let relation = matches!(kind.as_str(), "SCAN" | "SEARCH")
@@ -282,5 +333,8 @@ fn sqlite_node(line: &str) -> PlanNode {
         kind,
         relation,
         index,
+        index_only: line.contains("COVERING INDEX"),
+        sort: line.contains("TEMP B-TREE"),
+        inner,
     }
 }

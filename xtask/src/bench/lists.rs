@@ -4,7 +4,7 @@
 
 use anyhow::{Context, bail};
 use revshare_domain::access::Role;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use super::Bench;
 use super::db::raw;
@@ -14,23 +14,39 @@ use super::profile::PAGE;
 use super::report::{Figure, Target};
 use super::server::Server;
 
-/// The raw page: `SELECT … ORDER BY event_date DESC, id DESC LIMIT 100 OFFSET n`.
+/// The raw page as the engine reads it: page 1 with `SELECT … ORDER BY event_date DESC, id DESC
+/// LIMIT 100`, a deeper page by skipping `n` entries of the list's index alone and reading the
+/// page's rows (`… WHERE id = ANY(ARRAY(SELECT id … LIMIT 100 OFFSET n))`; SQLite `IN`).
 pub fn floor_statement(
     db: &DatabaseConnection,
     tenant: uuid::Uuid,
     partner: uuid::Uuid,
     offset: u64,
 ) -> Statement {
+    let backend = db.get_database_backend();
+    let page = (PAGE as i64).into();
+    if offset == 0 {
+        return raw(
+            backend,
+            "SELECT * FROM \"commission_events\" WHERE \"tenant_id\" = ? AND \"partner_id\" = ? \
+             ORDER BY \"event_date\" DESC, \"id\" DESC LIMIT ?",
+            vec![tenant.into(), partner.into(), page],
+        );
+    }
+    // As the engine spells it per backend (`read::list_commissions`).
+    let (open, close) = match backend {
+        DbBackend::Postgres => ("\"id\" = ANY(ARRAY(", "))"),
+        _ => ("\"id\" IN (", ")"),
+    };
     raw(
-        db.get_database_backend(),
-        "SELECT * FROM \"commission_events\" WHERE \"tenant_id\" = ? AND \"partner_id\" = ? \
-         ORDER BY \"event_date\" DESC, \"id\" DESC LIMIT ? OFFSET ?",
-        vec![
-            tenant.into(),
-            partner.into(),
-            (PAGE as i64).into(),
-            (offset as i64).into(),
-        ],
+        backend,
+        &format!(
+            "SELECT * FROM \"commission_events\" WHERE {open}\
+             SELECT \"id\" FROM \"commission_events\" WHERE \"tenant_id\" = ? \
+             AND \"partner_id\" = ? ORDER BY \"event_date\" DESC, \"id\" DESC LIMIT ? OFFSET ?{close} \
+             ORDER BY \"event_date\" DESC, \"id\" DESC"
+        ),
+        vec![tenant.into(), partner.into(), page, (offset as i64).into()],
     )
 }
 
