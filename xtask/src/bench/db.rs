@@ -146,12 +146,15 @@ pub async fn settle(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The server's version, as the report names it (for PostgreSQL, whether autovacuum runs).
+/// The server's version, as the report names it (for PostgreSQL, whether autovacuum runs and
+/// the memory and WAL settings that weigh on a large ledger's writes).
 pub async fn version(db: &DatabaseConnection) -> anyhow::Result<String> {
     let (sql, prefix) = match db.get_database_backend() {
         DbBackend::Postgres => (
             "SELECT split_part(current_setting('server_version'), ' ', 1) || \
-             ' (autovacuum ' || current_setting('autovacuum') || ')' AS v",
+             ' (autovacuum ' || current_setting('autovacuum') || \
+             ', shared_buffers ' || current_setting('shared_buffers') || \
+             ', max_wal_size ' || current_setting('max_wal_size') || ')' AS v",
             "PostgreSQL",
         ),
         _ => ("SELECT sqlite_version() AS v", "SQLite"),
