@@ -434,3 +434,131 @@ contract!(
         assert_eq!(ctx.scalar(old).await, 0);
     }
 );
+
+// Every page by offset of a partner's list, filtered by nothing, a status or a currency, is
+// the raw order's slice: deep pages are placed on their day by the daily totals, so events
+// on the very first and last microsecond of days, ties within a day, two currencies and two
+// statuses must all land where the raw order has them; past the end is empty, with the total.
+contract!(
+    offset_pages_placed_by_daily_totals_are_the_raw_slices,
+    |ctx| {
+        let t = tenant();
+        let p = ctx.active_partner(t, "P-1", Some(share("0.10")), 0).await;
+        ctx.attribute(t, p.id, "c", "2026-01-01T00:00:00Z", None)
+            .await;
+        let mut n = 0;
+        for day in 3..7 {
+            for at in [
+                format!("2026-02-{day:02}T00:00:00Z"),
+                format!("2026-02-{day:02}T00:00:00Z"),
+                format!("2026-02-{day:02}T12:00:00Z"),
+                format!("2026-02-{day:02}T23:59:59.999999Z"),
+            ] {
+                let currency = if n % 3 == 0 {
+                    Currency::EUR
+                } else {
+                    Currency::USD
+                };
+                ctx.pay(t, &format!("p{n}"), "c", money("10.00", currency), &at)
+                    .await;
+                n += 1;
+            }
+        }
+        let all = CommissionFilter {
+            partner_id: Some(p.id),
+            ..Default::default()
+        };
+        let listed = ctx
+            .engine
+            .list_commissions(
+                t,
+                &all,
+                PageRequest {
+                    limit: 500,
+                    offset: 0,
+                },
+            )
+            .await
+            .unwrap()
+            .items;
+        let rejected: Vec<EventId> = listed.iter().step_by(4).map(|e| e.id).collect();
+        ctx.engine
+            .reject(t, &operator(), &rejected, "test")
+            .await
+            .unwrap();
+
+        let filters = [
+            (all.clone(), None, None),
+            (
+                CommissionFilter {
+                    status: Some(EventStatus::Rejected),
+                    ..all.clone()
+                },
+                Some(EventStatus::Rejected),
+                None,
+            ),
+            (
+                CommissionFilter {
+                    currency: Some(Currency::EUR),
+                    ..all.clone()
+                },
+                None,
+                Some(Currency::EUR),
+            ),
+            (
+                CommissionFilter {
+                    currency: Some(Currency::USD),
+                    status: Some(EventStatus::Approved),
+                    ..all.clone()
+                },
+                Some(EventStatus::Approved),
+                Some(Currency::USD),
+            ),
+        ];
+        for (f, status, currency) in filters {
+            let mut q = ev::Entity::find()
+                .filter(ev::Column::TenantId.eq(t.uuid()))
+                .filter(ev::Column::PartnerId.eq(p.id.uuid()));
+            if let Some(s) = status {
+                q = q.filter(ev::Column::Status.eq(s.name()));
+            }
+            if let Some(c) = currency {
+                q = q.filter(ev::Column::Currency.eq(c.code()));
+            }
+            let want: Vec<EventId> = q
+                .order_by_desc(ev::Column::EventDate)
+                .order_by_desc(ev::Column::Id)
+                .all(&ctx.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| EventId::from_uuid(r.id))
+                .collect();
+            assert!(want.len() >= 4, "{status:?} {currency:?}: {}", want.len());
+            for limit in [1, 2, 5] {
+                for offset in 0..=want.len() + 1 {
+                    let page = ctx
+                        .engine
+                        .list_commissions(
+                            t,
+                            &f,
+                            PageRequest {
+                                limit,
+                                offset: offset as u64,
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    let end = (offset + limit as usize).min(want.len());
+                    let slice = want.get(offset..end).unwrap_or(&[]);
+                    assert_eq!(
+                        page.items.iter().map(|e| e.id).collect::<Vec<_>>(),
+                        slice,
+                        "{status:?} {currency:?}, limit {limit}, offset {offset}"
+                    );
+                    assert_eq!(page.total, want.len() as u64, "{status:?} {currency:?}");
+                }
+            }
+        }
+    }
+);

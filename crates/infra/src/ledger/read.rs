@@ -23,6 +23,8 @@ use crate::entity::{
 };
 use crate::error::OrStore;
 
+use super::reports::MICROS_PER_DAY;
+
 pub(crate) async fn partner<C: ConnectionTrait>(
     db: &C,
     tenant: TenantId,
@@ -181,8 +183,13 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
     page: PageRequest,
 ) -> Result<Page<CommissionEvent>, StoreError> {
     let q = commission_query(tenant, f);
-    let total = match counted_by_totals(db, tenant, f).await? {
-        Some(n) => n,
+    if page.offset > 0
+        && let Some(partner) = counted_partner(f)
+    {
+        return jump_by_days(db, tenant, partner, f, q, page).await;
+    }
+    let total = match counted_partner(f) {
+        Some(partner) => events_counted(db, totals_query(tenant, partner, f)).await?,
         None => q.clone().count(db).await.or_store()?,
     };
     let rows = if page.offset == 0 {
@@ -193,8 +200,8 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
             .or_store()?
     } else {
         // A deep page skips `offset` rows however it is read; skip them in the list's index
-        // alone (an index-only scan when the filter is the index's columns: partner, and
-        // status) and read only the page's rows, instead of every skipped row too.
+        // alone (an index-only scan when the filter is the index's columns) and read only the
+        // page's rows, instead of every skipped row too.
         let ids = newest_events(q)
             .select_only()
             .column(ev::Column::Id)
@@ -228,34 +235,88 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
     })
 }
 
-/// The size of a partner's list filtered at most by status and currency, from the daily
-/// totals (a few hundred rows) instead of counting up to millions of events; `None` when the
-/// filter needs the events themselves.
-async fn counted_by_totals<C: ConnectionTrait>(
+/// A page past the first of a list the daily totals count: their per-day counts (one row per
+/// day with events, newest first) say on which day row `offset` falls and how many rows the
+/// newer days hold, so the page is read from that day on and skips at most one day's rows,
+/// at any depth. The counts also give the total. As with any offset page, a write between
+/// the two statements may shift the page by the rows it added or removed.
+async fn jump_by_days<C: ConnectionTrait>(
     db: &C,
     tenant: TenantId,
+    partner: PartnerId,
     f: &CommissionFilter,
-) -> Result<Option<u64>, StoreError> {
-    let Some(partner) = f.partner_id else {
-        return Ok(None);
-    };
-    let by_totals = CommissionFilter {
-        partner_id: f.partner_id,
-        status: f.status,
-        currency: f.currency,
-        ..CommissionFilter::default()
-    };
-    if *f != by_totals {
-        return Ok(None);
-    }
-    let mut q = totals::Entity::find()
+    q: Select<ev::Entity>,
+    page: PageRequest,
+) -> Result<Page<CommissionEvent>, StoreError> {
+    let days: Vec<(i64, i64)> = totals_query(tenant, partner, f)
         .select_only()
+        .column(totals::Column::Day)
         .column_as(
             Expr::col(totals::Column::EventCount)
                 .sum()
                 .cast_as("BIGINT"),
             "n",
         )
+        .group_by(totals::Column::Day)
+        .order_by_desc(totals::Column::Day)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_store()?;
+    let mut total: u64 = 0;
+    let mut start = None;
+    for (day, n) in days {
+        let n = count(n)?;
+        if start.is_none() && page.offset < total + n {
+            start = Some((day, page.offset - total));
+        }
+        total += n;
+    }
+    let items = match start {
+        // Past the end.
+        None => Vec::new(),
+        Some((day, skip)) => {
+            let mut q = q;
+            // Events of day d have d × DAY ≤ event_date < (d + 1) × DAY (dates are positive).
+            if let Some(end) = day
+                .checked_add(1)
+                .and_then(|d| d.checked_mul(MICROS_PER_DAY))
+            {
+                q = q.filter(ev::Column::EventDate.lt(end));
+            }
+            newest_events(q)
+                .offset(skip)
+                .limit(u64::from(page.limit))
+                .all(db)
+                .await
+                .or_store()?
+                .into_iter()
+                .map(event_from)
+                .collect::<Result<_, _>>()?
+        }
+    };
+    Ok(Page { items, total, page })
+}
+
+/// The partner of a list filtered at most by partner, status and currency: what the daily
+/// totals count (a few hundred rows) instead of counting up to millions of events.
+fn counted_partner(f: &CommissionFilter) -> Option<PartnerId> {
+    let by_totals = CommissionFilter {
+        partner_id: f.partner_id,
+        status: f.status,
+        currency: f.currency,
+        ..CommissionFilter::default()
+    };
+    (*f == by_totals).then_some(f.partner_id).flatten()
+}
+
+/// The daily totals of a partner's list, filtered as the list is.
+fn totals_query(
+    tenant: TenantId,
+    partner: PartnerId,
+    f: &CommissionFilter,
+) -> Select<totals::Entity> {
+    let mut q = totals::Entity::find()
         .filter(totals::Column::TenantId.eq(tenant.uuid()))
         .filter(totals::Column::PartnerId.eq(partner.uuid()));
     if let Some(s) = f.status {
@@ -264,8 +325,34 @@ async fn counted_by_totals<C: ConnectionTrait>(
     if let Some(c) = f.currency {
         q = q.filter(totals::Column::Currency.eq(c.code()));
     }
-    let n: Option<Option<i64>> = q.into_tuple().one(db).await.or_store()?;
-    Ok(Some(u64::try_from(n.flatten().unwrap_or(0)).unwrap_or(0)))
+    q
+}
+
+/// `SUM(event_count)` of the daily totals `q` selects, 0 when there are none.
+async fn events_counted<C: ConnectionTrait>(
+    db: &C,
+    q: Select<totals::Entity>,
+) -> Result<u64, StoreError> {
+    let n: Option<Option<i64>> = q
+        .select_only()
+        .column_as(
+            Expr::col(totals::Column::EventCount)
+                .sum()
+                .cast_as("BIGINT"),
+            "n",
+        )
+        .into_tuple()
+        .one(db)
+        .await
+        .or_store()?;
+    count(n.flatten().unwrap_or(0))
+}
+
+/// An event count read from the daily totals, which never go negative.
+fn count(n: i64) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| {
+        StoreError::Internal(format!("a negative event count in the daily totals: {n}"))
+    })
 }
 
 pub(crate) async fn seek_commissions<C: ConnectionTrait>(

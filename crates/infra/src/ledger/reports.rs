@@ -23,7 +23,7 @@ use crate::entity::{commission_event as ev, partner_daily_total as totals, payou
 use crate::error::OrStore;
 use crate::ledger::month_totals::{MonthTotal, month_period};
 
-const MICROS_PER_DAY: i64 = 86_400_000_000;
+pub(super) const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 fn sum_bigint(col: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::Expr {
     Expr::col(col).sum().cast_as("BIGINT")
