@@ -10,7 +10,7 @@ use revshare_domain::query::{
 };
 use revshare_domain::terms::CommissionRule;
 use revshare_domain::value::{EventId, PartnerId, PayoutId, TenantId};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, QueryStatementBuilder};
+use sea_orm::sea_query::{Condition, Expr, QueryStatementBuilder};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Select,
@@ -23,7 +23,7 @@ use crate::entity::{
 };
 use crate::error::OrStore;
 
-use super::reports::MICROS_PER_DAY;
+use super::reports::{MICROS_PER_DAY, sum_bigint};
 
 pub(crate) async fn partner<C: ConnectionTrait>(
     db: &C,
@@ -251,12 +251,7 @@ async fn jump_by_days<C: ConnectionTrait>(
     let days: Vec<(i64, i64)> = totals_query(tenant, partner, f)
         .select_only()
         .column(totals::Column::Day)
-        .column_as(
-            Expr::col(totals::Column::EventCount)
-                .sum()
-                .cast_as("BIGINT"),
-            "n",
-        )
+        .column_as(sum_bigint(totals::Column::EventCount), "n")
         .group_by(totals::Column::Day)
         .order_by_desc(totals::Column::Day)
         .into_tuple()
@@ -335,12 +330,7 @@ async fn events_counted<C: ConnectionTrait>(
 ) -> Result<u64, StoreError> {
     let n: Option<Option<i64>> = q
         .select_only()
-        .column_as(
-            Expr::col(totals::Column::EventCount)
-                .sum()
-                .cast_as("BIGINT"),
-            "n",
-        )
+        .column_as(sum_bigint(totals::Column::EventCount), "n")
         .into_tuple()
         .one(db)
         .await

@@ -25,7 +25,8 @@ use crate::ledger::month_totals::{MonthTotal, month_period};
 
 pub(super) const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-fn sum_bigint(col: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::Expr {
+/// `CAST(SUM(col) AS BIGINT)`: PostgreSQL sums `BIGINT` to `NUMERIC`, SQLite to `INTEGER`.
+pub(super) fn sum_bigint(col: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::Expr {
     Expr::col(col).sum().cast_as("BIGINT")
 }
 
