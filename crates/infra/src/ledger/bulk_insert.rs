@@ -158,9 +158,10 @@ fn write_json(
         | Value::String(None)
         | Value::Uuid(None)
         | Value::Json(None) => out.extend_from_slice(b"null"),
-        Value::Bool(Some(b)) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Int(Some(i)) => out.extend_from_slice(i.to_string().as_bytes()),
-        Value::BigInt(Some(i)) => out.extend_from_slice(i.to_string().as_bytes()),
+        // serde_json writes in place: no string per value.
+        Value::Bool(Some(b)) => serde_json::to_writer(&mut *out, b).map_err(encoding)?,
+        Value::Int(Some(i)) => serde_json::to_writer(&mut *out, i).map_err(encoding)?,
+        Value::BigInt(Some(i)) => serde_json::to_writer(&mut *out, i).map_err(encoding)?,
         Value::String(Some(s)) => serde_json::to_writer(&mut *out, s.as_str()).map_err(encoding)?,
         Value::Uuid(Some(u)) => {
             out.push(b'"');

@@ -183,12 +183,13 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
     page: PageRequest,
 ) -> Result<Page<CommissionEvent>, StoreError> {
     let q = commission_query(tenant, f);
+    let counted = counted_partner(f);
     if page.offset > 0
-        && let Some(partner) = counted_partner(f)
+        && let Some(partner) = counted
     {
         return jump_by_days(db, tenant, partner, f, q, page).await;
     }
-    let total = match counted_partner(f) {
+    let total = match counted {
         Some(partner) => events_counted(db, totals_query(tenant, partner, f)).await?,
         None => q.clone().count(db).await.or_store()?,
     };
@@ -199,40 +200,48 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
             .await
             .or_store()?
     } else {
-        // A deep page skips `offset` rows however it is read; skip them in the list's index
-        // alone (an index-only scan when the filter is the index's columns) and read only the
-        // page's rows, instead of every skipped row too.
-        let ids = newest_events(q)
-            .select_only()
-            .column(ev::Column::Id)
-            .offset(page.offset)
-            .limit(u64::from(page.limit))
-            .into_query();
-        let of_page = match db.get_database_backend() {
-            // `= ANY(ARRAY(…))` computes the ids once and reads them by primary key in every
-            // plan. With `IN (…)` PostgreSQL's generic plan, which cannot know the LIMIT,
-            // expects a tenth of the list and hash-joins it to a scan of the whole table.
-            DbBackend::Postgres => Expr::cust_with_exprs(
-                "$1 = ANY(ARRAY $2)",
-                [
-                    Expr::col((ev::Entity, ev::Column::Id)),
-                    Expr::SubQuery(None, Box::new(ids.into_sub_query_statement())),
-                ],
-            ),
-            _ => ev::Column::Id.in_subquery(ids),
-        };
-        // The ids come from the tenant's list; filtering the tenant again here made SQLite
-        // read the tenant's whole list by its index and test each row against the ids.
-        newest_events(ev::Entity::find().filter(of_page))
-            .all(db)
-            .await
-            .or_store()?
+        skipped_in_index(db, q, page).await?
     };
     Ok(Page {
         items: rows.into_iter().map(event_from).collect::<Result<_, _>>()?,
         total,
         page,
     })
+}
+
+/// A deep page of a list the daily totals cannot place: it skips `offset` rows however it is
+/// read, so it skips them in the list's index alone (an index-only scan when the filter is the
+/// index's columns) and reads only the page's rows, instead of every skipped row too.
+async fn skipped_in_index<C: ConnectionTrait>(
+    db: &C,
+    q: Select<ev::Entity>,
+    page: PageRequest,
+) -> Result<Vec<ev::Model>, StoreError> {
+    let ids = newest_events(q)
+        .select_only()
+        .column(ev::Column::Id)
+        .offset(page.offset)
+        .limit(u64::from(page.limit))
+        .into_query();
+    let of_page = match db.get_database_backend() {
+        // `= ANY(ARRAY(…))` computes the ids once and reads them by primary key in every
+        // plan. With `IN (…)` PostgreSQL's generic plan, which cannot know the LIMIT, expects
+        // a tenth of the list and hash-joins it to a scan of the whole table.
+        DbBackend::Postgres => Expr::cust_with_exprs(
+            "$1 = ANY(ARRAY $2)",
+            [
+                Expr::col((ev::Entity, ev::Column::Id)),
+                Expr::SubQuery(None, Box::new(ids.into_sub_query_statement())),
+            ],
+        ),
+        _ => ev::Column::Id.in_subquery(ids),
+    };
+    // The ids come from the tenant's list; filtering the tenant again here made SQLite read
+    // the tenant's whole list by its index and test each row against the ids.
+    newest_events(ev::Entity::find().filter(of_page))
+        .all(db)
+        .await
+        .or_store()
 }
 
 /// A page past the first of a list the daily totals count: their per-day counts (one row per
