@@ -127,22 +127,31 @@ async fn tied_ledger(ctx: &TestContext, t: TenantId) -> (PartnerId, PartnerId) {
             ctx.pay(t, &format!("q{i}"), "d", usd("10.00"), at).await;
         }
     }
+    reject_every(ctx, t, p.id, 3).await;
+    (p.id, q.id)
+}
+
+/// Rejects every `step`-th commission of the partner's list, the newest first.
+async fn reject_every(ctx: &TestContext, t: TenantId, p: PartnerId, step: usize) {
     let all = CommissionFilter {
-        partner_id: Some(p.id),
+        partner_id: Some(p),
         ..Default::default()
+    };
+    let page = PageRequest {
+        limit: 500,
+        offset: 0,
     };
     let events = ctx
         .engine
-        .list_commissions(t, &all, PageRequest::default())
+        .list_commissions(t, &all, page)
         .await
         .unwrap()
         .items;
-    let rejected: Vec<EventId> = events.iter().step_by(3).map(|e| e.id).collect();
+    let rejected: Vec<EventId> = events.iter().step_by(step).map(|e| e.id).collect();
     ctx.engine
         .reject(t, &operator(), &rejected, "test")
         .await
         .unwrap();
-    (p.id, q.id)
 }
 
 contract!(cursor_walks_equal_offset_walks_and_the_raw_order, |ctx| {
@@ -472,54 +481,26 @@ contract!(
             partner_id: Some(p.id),
             ..Default::default()
         };
-        let listed = ctx
-            .engine
-            .list_commissions(
-                t,
-                &all,
-                PageRequest {
-                    limit: 500,
-                    offset: 0,
-                },
-            )
-            .await
-            .unwrap()
-            .items;
-        let rejected: Vec<EventId> = listed.iter().step_by(4).map(|e| e.id).collect();
-        ctx.engine
-            .reject(t, &operator(), &rejected, "test")
-            .await
-            .unwrap();
+        reject_every(ctx, t, p.id, 4).await;
 
         let filters = [
-            (all.clone(), None, None),
-            (
-                CommissionFilter {
-                    status: Some(EventStatus::Rejected),
-                    ..all.clone()
-                },
-                Some(EventStatus::Rejected),
-                None,
-            ),
-            (
-                CommissionFilter {
-                    currency: Some(Currency::EUR),
-                    ..all.clone()
-                },
-                None,
-                Some(Currency::EUR),
-            ),
-            (
-                CommissionFilter {
-                    currency: Some(Currency::USD),
-                    status: Some(EventStatus::Approved),
-                    ..all.clone()
-                },
-                Some(EventStatus::Approved),
-                Some(Currency::USD),
-            ),
+            all.clone(),
+            CommissionFilter {
+                status: Some(EventStatus::Rejected),
+                ..all.clone()
+            },
+            CommissionFilter {
+                currency: Some(Currency::EUR),
+                ..all.clone()
+            },
+            CommissionFilter {
+                currency: Some(Currency::USD),
+                status: Some(EventStatus::Approved),
+                ..all.clone()
+            },
         ];
-        for (f, status, currency) in filters {
+        for f in filters {
+            let (status, currency) = (f.status, f.currency);
             let want = raw(ctx, t, p.id, status, currency).await;
             assert!(want.len() >= 4, "{status:?} {currency:?}: {}", want.len());
             for limit in [1, 2, 5] {

@@ -167,6 +167,10 @@ pub async fn version(db: &DatabaseConnection) -> anyhow::Result<String> {
     Ok(format!("{prefix} {v}"))
 }
 
+/// Microseconds in a UTC day: instants are stored as microseconds, and
+/// `partner_daily_totals.day` is `event_date / MICROS_PER_DAY`.
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
+
 /// A raw statement written with `?` placeholders, numbered `$1, $2, …` for PostgreSQL.
 pub fn raw(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = match backend {

@@ -7,7 +7,7 @@ use revshare_domain::access::Role;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use super::Bench;
-use super::db::raw;
+use super::db::{MICROS_PER_DAY, raw};
 use super::http_load::{self, get_beside_floor};
 use super::metrics::events_label;
 use super::profile::PAGE;
@@ -73,9 +73,6 @@ fn floor_label(by_cursor: bool, offset: u64, quantile: &str) -> String {
     };
     format!("{what} {quantile}")
 }
-
-/// Microseconds in a UTC day: `partner_daily_totals.day` is `event_date / MICROS_PER_DAY`.
-const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// The raw keyset page after a row: `… WHERE (event_date, id) < (?, ?) ORDER BY … LIMIT 100`.
 fn keyset_statement(

@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::Bench;
 use super::dataset::{MONTH, YEAR};
-use super::db::raw;
+use super::db::{MICROS_PER_DAY, raw};
 use super::http_load::{self, get_beside_floor};
 use super::report::{Figure, Target};
 use super::server::Server;
@@ -31,7 +31,6 @@ pub fn floor_statement(
     partner: uuid::Uuid,
     period: (OffsetDateTime, OffsetDateTime),
 ) -> Statement {
-    const DAY: i64 = 86_400_000_000;
     let (start, end) = (micros(period.0), micros(period.1));
     let totals = |part: &str, days: bool| {
         format!(
@@ -64,8 +63,8 @@ pub fn floor_statement(
     values.extend([
         "approved".into(),
         "paid".into(),
-        (start / DAY).into(),
-        (end / DAY).into(),
+        (start / MICROS_PER_DAY).into(),
+        (end / MICROS_PER_DAY).into(),
     ]);
     for status in ["approved", "pending"] {
         ids(&mut values);
