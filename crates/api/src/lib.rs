@@ -8,6 +8,7 @@
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
+pub mod coalesce;
 pub mod csv;
 pub mod dto;
 pub mod idempotency;

@@ -67,6 +67,11 @@ impl ApiError {
         }
     }
 
+    /// Whether this is a 503: the store could not be reached.
+    pub fn is_unavailable(&self) -> bool {
+        self.status == StatusCode::SERVICE_UNAVAILABLE
+    }
+
     /// 400: the request cannot be read (malformed JSON, bad query string, …).
     pub fn bad_request(detail: impl Into<String>) -> Self {
         ApiError::new(

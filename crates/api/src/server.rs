@@ -11,6 +11,7 @@ use revshare_infra::{DatabaseConnection, SeaDirectory, SeaIdempotencyStore, SeaL
 use crate::app::app;
 use crate::auth::TokenKeys;
 use crate::auth::throttle::LoginThrottle;
+use crate::routes::portal;
 use crate::state::AppState;
 
 /// The shared state over a migrated database.
@@ -26,6 +27,7 @@ pub fn state(db: DatabaseConnection, tokens: TokenKeys) -> web::Data<AppState> {
         idempotency: Arc::new(SeaIdempotencyStore::new(db)),
         tokens,
         throttle: LoginThrottle::default(),
+        reads: Arc::new(portal::reads()),
     })
 }
 

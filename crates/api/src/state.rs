@@ -7,6 +7,7 @@ use revshare_domain::port::{Directory, IdempotencyStore};
 
 use crate::auth::TokenKeys;
 use crate::auth::throttle::LoginThrottle;
+use crate::routes::portal::PortalReads;
 
 /// Shared state of the HTTP layer: the engine and the stores the API itself reads.
 pub struct AppState {
@@ -20,6 +21,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// Failed-login counters.
     pub throttle: LoginThrottle,
+    /// The portal's reads in flight, shared by identical requests.
+    pub reads: Arc<PortalReads>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -81,7 +81,7 @@ pub async fn list_all(
     };
     let tenant = caller.principal().tenant;
     let found = list_commissions(&state, tenant, &filter, page.request(&cursor)?).await?;
-    Ok(listing::<_, CommissionDto>(&req, &found))
+    listing::<_, CommissionDto>(&req, &found)
 }
 
 /// Ids of a bulk action (1–500).

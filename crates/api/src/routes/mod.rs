@@ -14,14 +14,15 @@ pub mod reconciliation;
 pub mod rules;
 
 use actix_web::http::header::{self, HeaderName};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, mime};
 use revshare_domain::commission::CommissionEvent;
 use revshare_domain::payout::Payout;
 use revshare_domain::query::{CommissionFilter, Cursor, ListRequest, Listing, PayoutFilter};
 use revshare_domain::value::TenantId;
 use serde::Serialize;
 
-use crate::problem::ApiResult;
+use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The header carrying a list's total count.
@@ -39,29 +40,75 @@ pub fn list<T: Serialize>(items: &[T], total: u64) -> HttpResponse {
 
 /// A JSON list answer paged by offset or cursor: `X-Total-Count` when the list was counted
 /// (offset reads), and `X-Next-Cursor` plus `Link: <…>; rel="next"` when a next page exists.
-pub fn listing<T, D>(req: &HttpRequest, found: &Listing<T>) -> HttpResponse
+pub fn listing<T, D>(req: &HttpRequest, found: &Listing<T>) -> ApiResult<HttpResponse>
 where
     D: Serialize + for<'a> From<&'a T>,
 {
-    let items: Vec<D> = found.items.iter().map(D::from).collect();
-    let mut r = HttpResponse::Ok();
-    let mut exposed = Vec::new();
-    if let Some(total) = found.total {
-        r.insert_header((TOTAL_COUNT, total.to_string()));
-        exposed.push("X-Total-Count");
+    Ok(JsonAnswer::list::<T, D>(found)?.respond(req))
+}
+
+/// A JSON answer serialized once, so the requests of a shared read ([`crate::coalesce`]) send
+/// the same bytes: its body and, for a list, what its headers say.
+#[derive(Debug, Clone)]
+pub struct JsonAnswer {
+    body: Bytes,
+    total: Option<u64>,
+    next: Option<Cursor>,
+}
+
+impl JsonAnswer {
+    /// `value`, serialized.
+    pub fn value<T: Serialize + ?Sized>(value: &T) -> ApiResult<Self> {
+        Ok(JsonAnswer {
+            body: json_body(value)?,
+            total: None,
+            next: None,
+        })
     }
-    if let Some(next) = found.next {
-        r.insert_header((NEXT_CURSOR, next.to_string()));
-        r.insert_header((
-            header::LINK,
-            format!("<{}>; rel=\"next\"", next_link(req, next)),
-        ));
-        exposed.extend(["X-Next-Cursor", "Link"]);
+
+    /// A page of rows as `D`, serialized, with its count and next cursor.
+    pub fn list<T, D>(found: &Listing<T>) -> ApiResult<Self>
+    where
+        D: Serialize + for<'a> From<&'a T>,
+    {
+        let items: Vec<D> = found.items.iter().map(D::from).collect();
+        Ok(JsonAnswer {
+            body: json_body(&items)?,
+            total: found.total,
+            next: found.next,
+        })
     }
-    if !exposed.is_empty() {
-        r.insert_header(("Access-Control-Expose-Headers", exposed.join(", ")));
+
+    /// The answer to `req`: a list's `Link` names the request's own path and query.
+    pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let mut r = HttpResponse::Ok();
+        let mut exposed = Vec::new();
+        if let Some(total) = self.total {
+            r.insert_header((TOTAL_COUNT, total.to_string()));
+            exposed.push("X-Total-Count");
+        }
+        if let Some(next) = self.next {
+            r.insert_header((NEXT_CURSOR, next.to_string()));
+            r.insert_header((
+                header::LINK,
+                format!("<{}>; rel=\"next\"", next_link(req, next)),
+            ));
+            exposed.extend(["X-Next-Cursor", "Link"]);
+        }
+        if !exposed.is_empty() {
+            r.insert_header(("Access-Control-Expose-Headers", exposed.join(", ")));
+        }
+        r.content_type(mime::APPLICATION_JSON)
+            .body(self.body.clone())
     }
-    r.json(items)
+}
+
+/// `value` as a JSON body (what `HttpResponseBuilder::json` sends, kept to be sent again).
+fn json_body<T: Serialize + ?Sized>(value: &T) -> ApiResult<Bytes> {
+    serde_json::to_vec(value).map(Bytes::from).map_err(|e| {
+        tracing::error!(error = %e, "serializing an answer failed");
+        ApiError::internal()
+    })
 }
 
 /// The request's own path and query with `offset` and `cursor` replaced by the next cursor;

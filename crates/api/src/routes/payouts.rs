@@ -263,7 +263,7 @@ pub async fn list_all(
     };
     let tenant = caller.principal().tenant;
     let found = list_payouts(&state, tenant, &filter, page.request(&cursor)?).await?;
-    Ok(listing::<_, PayoutDto>(&req, &found))
+    listing::<_, PayoutDto>(&req, &found)
 }
 
 /// One payout.

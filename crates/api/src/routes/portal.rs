@@ -1,23 +1,27 @@
 //! The partner portal (`/api/v1/partners/revenue/…`): a partner user sees only their own
 //! partner; operators and auditors name the partner with `partner_id`.
 
+use std::future::Future;
+
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use futures::future::try_join;
 use revshare_domain::commission::{EventStatus, EventType};
 use revshare_domain::metrics::Granularity;
 use revshare_domain::payout::PayoutStatus;
 use revshare_domain::query::{
     CommissionFilter, MAX_PAGE_LIMIT, PageRequest, PayoutFilter, SeekRequest,
 };
-use revshare_domain::value::{Currency, PartnerId, PayoutId, Period, TenantId};
+use revshare_domain::value::{Currency, PartnerId, PayoutId, TenantId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::coalesce::Coalescer;
 use crate::csv::{Cell, Csv, MAX_EXPORT_ROWS};
 use crate::dto::{CommissionDto, CursorQuery, InstantParam, ListQuery, PayoutDto, rfc3339};
 use crate::problem::{ApiError, ApiResult, Problem};
-use crate::routes::{list_commissions, list_payouts, listing};
+use crate::routes::{JsonAnswer, list_commissions, list_payouts, listing};
 use crate::state::AppState;
 
 /// The partner whose portal is read, and the period.
@@ -127,17 +131,60 @@ async fn resolve(
     Ok((tenant, partner))
 }
 
-/// The caller's tenant and the partner asked about, unread: for the use cases that answer 404
-/// for an unknown partner themselves (metrics, series), so a dashboard read is one round trip
-/// fewer.
+/// The caller's tenant and the partner asked about, unread: for the reads that find out
+/// whether the partner exists themselves (metrics, series) or in their shared round (the
+/// commission list).
 fn scope(caller: &Caller, requested: Option<Uuid>) -> ApiResult<(TenantId, PartnerId)> {
     Ok((caller.principal().tenant, partner_of(caller, requested)?))
 }
 
-fn period(state: &AppState, q: &MetricsQuery) -> ApiResult<Period> {
-    Ok(state
-        .engine
-        .metrics_period(q.period_start.map(|p| p.0), q.period_end.map(|p| p.0))?)
+/// What decides a portal answer: the route, the caller's tenant, the partner and the query as
+/// sent. Equal keys get equal answers, so their reads in flight can be shared.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PortalRead {
+    route: &'static str,
+    tenant: TenantId,
+    partner: PartnerId,
+    query: String,
+}
+
+impl PortalRead {
+    fn new(route: &'static str, tenant: TenantId, partner: PartnerId, req: &HttpRequest) -> Self {
+        PortalRead {
+            route,
+            tenant,
+            partner,
+            query: req.query_string().to_owned(),
+        }
+    }
+}
+
+/// The portal's shared reads (see [`crate::coalesce`]).
+pub type PortalReads = Coalescer<PortalRead, ApiResult<JsonAnswer>>;
+
+/// No round in flight; a 503 (the store unreachable) also answers the next round's waiters.
+pub fn reads() -> PortalReads {
+    Coalescer::new(|answer| answer.as_ref().is_err_and(ApiError::is_unavailable))
+}
+
+/// `answer`, from a round shared with the identical portal reads waiting at the same time: the
+/// dashboards' polling reads (metrics, series, commission pages). Only what the key holds may
+/// decide the answer, and the caller's right to read it is checked before.
+async fn shared<A, Fut>(
+    state: &web::Data<AppState>,
+    read: PortalRead,
+    answer: A,
+) -> ApiResult<JsonAnswer>
+where
+    A: Fn(web::Data<AppState>) -> Fut + Send + 'static,
+    Fut: Future<Output = ApiResult<JsonAnswer>> + Send + 'static,
+{
+    let for_round = state.clone();
+    state
+        .reads
+        .read(read, move || answer(for_round.clone()))
+        .await
+        .map_err(|_| ApiError::internal())?
 }
 
 fn commission_filter(
@@ -184,30 +231,36 @@ fn commission_filter(
 pub async fn metrics(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     q: web::Query<MetricsQuery>,
 ) -> ApiResult<HttpResponse> {
     let (tenant, partner) = scope(&caller, q.partner_id)?;
-    let m = state
-        .engine
-        .metrics(tenant, partner, period(&state, &q)?)
-        .await?;
-    Ok(HttpResponse::Ok().json(MetricsDto {
-        partner_id: partner.uuid(),
-        period_start: rfc3339(m.period.start),
-        period_end: rfc3339(m.period.end),
-        currencies: m
-            .currencies
-            .iter()
-            .map(|c| CurrencyMetricsDto {
-                currency: c.currency.code().to_owned(),
-                total_commissions: c.total_commissions.to_plain_string(),
-                total_commission_count: c.total_commission_count,
-                total_payouts: c.total_payouts.to_plain_string(),
-                pending_amount: c.pending_amount.to_plain_string(),
-                on_hold_amount: c.on_hold_amount.to_plain_string(),
-            })
-            .collect(),
-    }))
+    let (start, end) = (q.period_start.map(|p| p.0), q.period_end.map(|p| p.0));
+    let read = PortalRead::new("metrics", tenant, partner, &req);
+    let answer = shared(&state, read, move |state| async move {
+        // The default end ("now") is the round's: after every request it answers arrived.
+        let period = state.engine.metrics_period(start, end)?;
+        let m = state.engine.metrics(tenant, partner, period).await?;
+        JsonAnswer::value(&MetricsDto {
+            partner_id: partner.uuid(),
+            period_start: rfc3339(m.period.start),
+            period_end: rfc3339(m.period.end),
+            currencies: m
+                .currencies
+                .iter()
+                .map(|c| CurrencyMetricsDto {
+                    currency: c.currency.code().to_owned(),
+                    total_commissions: c.total_commissions.to_plain_string(),
+                    total_commission_count: c.total_commission_count,
+                    total_payouts: c.total_payouts.to_plain_string(),
+                    pending_amount: c.pending_amount.to_plain_string(),
+                    on_hold_amount: c.on_hold_amount.to_plain_string(),
+                })
+                .collect(),
+        })
+    })
+    .await?;
+    Ok(answer.respond(&req))
 }
 
 /// Commissions and completed payouts per month (or day) over a period.
@@ -226,6 +279,7 @@ pub async fn metrics(
 pub async fn series(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     q: web::Query<MetricsQuery>,
 ) -> ApiResult<HttpResponse> {
     let (tenant, partner) = scope(&caller, q.partner_id)?;
@@ -239,21 +293,28 @@ pub async fn series(
             ));
         }
     };
-    let points = state
-        .engine
-        .series(tenant, partner, period(&state, &q)?, granularity)
-        .await?;
-    let out: Vec<SeriesPointDto> = points
-        .iter()
-        .map(|p| SeriesPointDto {
-            bucket_start: rfc3339(p.bucket_start),
-            currency: p.currency.code().to_owned(),
-            commissions: p.commissions.to_plain_string(),
-            commission_count: p.commission_count,
-            payouts: p.payouts.to_plain_string(),
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(out))
+    let (start, end) = (q.period_start.map(|p| p.0), q.period_end.map(|p| p.0));
+    let read = PortalRead::new("series", tenant, partner, &req);
+    let answer = shared(&state, read, move |state| async move {
+        let period = state.engine.metrics_period(start, end)?;
+        let points = state
+            .engine
+            .series(tenant, partner, period, granularity)
+            .await?;
+        let out: Vec<SeriesPointDto> = points
+            .iter()
+            .map(|p| SeriesPointDto {
+                bucket_start: rfc3339(p.bucket_start),
+                currency: p.currency.code().to_owned(),
+                commissions: p.commissions.to_plain_string(),
+                commission_count: p.commission_count,
+                payouts: p.payouts.to_plain_string(),
+            })
+            .collect();
+        JsonAnswer::value(&out)
+    })
+    .await?;
+    Ok(answer.respond(&req))
 }
 
 /// The partner's commissions, newest first (ties by id). Page by `offset` (the total count is
@@ -283,10 +344,25 @@ pub async fn commissions(
     cursor: web::Query<CursorQuery>,
     q: web::Query<CommissionQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (tenant, partner) = resolve(&state, &caller, q.partner_id).await?;
+    let (tenant, partner) = scope(&caller, q.partner_id)?;
     let filter = commission_filter(partner, page.status(), &q)?;
-    let found = list_commissions(&state, tenant, &filter, page.request(&cursor)?).await?;
-    Ok(listing::<_, CommissionDto>(&req, &found))
+    let request = page.request(&cursor)?;
+    let read = PortalRead::new("commissions", tenant, partner, &req);
+    let answer = shared(&state, read, move |state| {
+        let filter = filter.clone();
+        async move {
+            // The partner and its list at once; an unknown partner answers 404, not an
+            // empty list.
+            let (_, found) = try_join(
+                async { Ok::<_, ApiError>(state.engine.partner(tenant, partner).await?) },
+                list_commissions(&state, tenant, &filter, request),
+            )
+            .await?;
+            JsonAnswer::list::<_, CommissionDto>(&found)
+        }
+    })
+    .await?;
+    Ok(answer.respond(&req))
 }
 
 fn commission_row(csv: &mut Csv, e: &CommissionDto) {
@@ -464,7 +540,7 @@ pub async fn payouts(
         currency: None,
     };
     let found = list_payouts(&state, tenant, &filter, page.request(&cursor)?).await?;
-    Ok(listing::<_, PayoutDto>(&req, &found))
+    listing::<_, PayoutDto>(&req, &found)
 }
 
 /// One payout of the partner.

@@ -1,5 +1,6 @@
 //! Reads: revenue metrics, the time series, and lists of commissions and payouts.
 
+use futures_util::future::try_join;
 use time::OffsetDateTime;
 
 use crate::commission::CommissionEvent;
@@ -36,11 +37,13 @@ impl Engine {
         partner: PartnerId,
         period: Period,
     ) -> Result<RevenueMetrics, DomainError> {
-        self.ledger
-            .partner(tenant, partner)
-            .await?
-            .ok_or(DomainError::not_found("partner"))?;
-        let mut currencies = self.ledger.metrics(tenant, partner, period).await?;
+        // Both reads at once: the answer waits for one round trip, not two.
+        let (known, mut currencies) = try_join(
+            self.ledger.partner(tenant, partner),
+            self.ledger.metrics(tenant, partner, period),
+        )
+        .await?;
+        known.ok_or(DomainError::not_found("partner"))?;
         currencies.sort_by_key(|c| c.currency);
         Ok(RevenueMetrics {
             partner_id: partner,
@@ -70,11 +73,12 @@ impl Engine {
             )
             .into());
         }
-        self.ledger
-            .partner(tenant, partner)
-            .await?
-            .ok_or(DomainError::not_found("partner"))?;
-        let daily = self.ledger.daily_series(tenant, partner, period).await?;
+        let (known, daily) = try_join(
+            self.ledger.partner(tenant, partner),
+            self.ledger.daily_series(tenant, partner, period),
+        )
+        .await?;
+        known.ok_or(DomainError::not_found("partner"))?;
         Ok(regroup(daily, granularity))
     }
 

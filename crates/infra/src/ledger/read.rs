@@ -1,5 +1,6 @@
 //! Queries shared by reads and transactions, generic over the connection.
 
+use futures_util::future::try_join;
 use revshare_domain::StoreError;
 use revshare_domain::attribution::PartnerAccount;
 use revshare_domain::commission::CommissionEvent;
@@ -189,19 +190,26 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
     {
         return jump_by_days(db, tenant, partner, f, q, page).await;
     }
-    let total = match counted {
-        Some(partner) => events_counted(db, totals_query(tenant, partner, f)).await?,
-        None => q.clone().count(db).await.or_store()?,
+    // The count and the page are separate statements either way (see api.md); sent together
+    // they cost one round trip, not two.
+    let total = async {
+        match counted {
+            Some(partner) => events_counted(db, totals_query(tenant, partner, f)).await,
+            None => q.clone().count(db).await.or_store(),
+        }
     };
-    let rows = if page.offset == 0 {
-        newest_events(q)
-            .limit(u64::from(page.limit))
-            .all(db)
-            .await
-            .or_store()?
-    } else {
-        skipped_in_index(db, q, page).await?
+    let rows = async {
+        if page.offset == 0 {
+            newest_events(q.clone())
+                .limit(u64::from(page.limit))
+                .all(db)
+                .await
+                .or_store()
+        } else {
+            skipped_in_index(db, q.clone(), page).await
+        }
     };
+    let (total, rows) = try_join(total, rows).await?;
     Ok(Page {
         items: rows.into_iter().map(event_from).collect::<Result<_, _>>()?,
         total,
