@@ -164,7 +164,13 @@ pub type PortalReads = Coalescer<PortalRead, ApiResult<JsonAnswer>>;
 
 /// No round in flight; a 503 (the store unreachable) also answers the next round's waiters.
 pub fn reads() -> PortalReads {
-    Coalescer::new(|answer| answer.as_ref().is_err_and(ApiError::is_unavailable))
+    Coalescer::new(store_unreachable)
+}
+
+/// Only this answer may be handed to requests that arrived after its read started: it says
+/// nothing about the data, which they would otherwise get stale.
+fn store_unreachable(answer: &ApiResult<JsonAnswer>) -> bool {
+    answer.as_ref().is_err_and(ApiError::is_unavailable)
 }
 
 /// `answer`, from a round shared with the identical portal reads waiting at the same time: the
@@ -599,4 +605,27 @@ pub async fn payout_statement(
     };
     let body = export(&state, tenant, &filter).await?;
     Ok(csv_response(&format!("payout-{}.csv", p.id), body))
+}
+
+#[cfg(test)]
+mod tests {
+    use revshare_domain::{DomainError, StoreError};
+
+    use super::*;
+
+    #[test]
+    fn only_an_unreachable_store_answers_requests_that_came_later() {
+        let outage: ApiResult<JsonAnswer> =
+            Err(StoreError::Unavailable("connection refused".into()).into());
+        assert!(store_unreachable(&outage));
+        let data = JsonAnswer::value(&serde_json::json!({"currencies": []}));
+        assert!(!store_unreachable(&data));
+        let unknown: ApiResult<JsonAnswer> = Err(DomainError::not_found("partner").into());
+        assert!(
+            !store_unreachable(&unknown),
+            "the partner may exist by then"
+        );
+        let invalid: ApiResult<JsonAnswer> = Err(ApiError::invalid("period_end", "before"));
+        assert!(!store_unreachable(&invalid));
+    }
 }
