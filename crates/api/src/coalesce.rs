@@ -203,6 +203,15 @@ mod tests {
         false
     }
 
+    /// A request for key `"k"` whose read is gated, on its own task.
+    fn request(
+        c: &Arc<Coalescer<&'static str, u64>>,
+        gate: &Arc<Gate>,
+    ) -> tokio::task::JoinHandle<Result<u64, RoundLost>> {
+        let (c, r) = (Arc::clone(c), gated(gate));
+        tokio::spawn(async move { c.read("k", r).await })
+    }
+
     async fn settle() {
         for _ in 0..20 {
             tokio::task::yield_now().await;
@@ -214,19 +223,13 @@ mod tests {
         let c = Arc::new(Coalescer::<&str, u64>::new(never));
         let gate = Arc::new(Gate::default());
         // Round 1 starts with the first request.
-        let first = tokio::spawn({
-            let (c, r) = (Arc::clone(&c), gated(&gate));
-            async move { c.read("k", r).await }
-        });
+        let first = request(&c, &gate);
         settle().await;
         assert_eq!(gate.reads.load(Ordering::SeqCst), 1);
         // A write lands while round 1 runs; ten requests arrive after it.
         gate.writes.fetch_add(1, Ordering::SeqCst);
         let later: Vec<_> = (0..10)
-            .map(|_| {
-                let (c, r) = (Arc::clone(&c), gated(&gate));
-                tokio::spawn(async move { c.read("k", r).await })
-            })
+            .map(|_| request(&c, &gate))
             .collect();
         settle().await;
         // They wait for round 2 rather than take round 1's answer.
@@ -278,16 +281,10 @@ mod tests {
     async fn a_round_keeps_running_when_its_first_requester_hangs_up() {
         let c = Arc::new(Coalescer::<&str, u64>::new(never));
         let gate = Arc::new(Gate::default());
-        let first = tokio::spawn({
-            let (c, r) = (Arc::clone(&c), gated(&gate));
-            async move { c.read("k", r).await }
-        });
+        let first = request(&c, &gate);
         settle().await;
         first.abort();
-        let second = tokio::spawn({
-            let (c, r) = (Arc::clone(&c), gated(&gate));
-            async move { c.read("k", r).await }
-        });
+        let second = request(&c, &gate);
         settle().await;
         gate.open.notify_one();
         settle().await;
@@ -320,8 +317,7 @@ mod tests {
         let mut joined = Vec::new();
         // One leads round 1; MAX_WAITERS queue for round 2.
         for _ in 0..=MAX_WAITERS {
-            let (c, r) = (Arc::clone(&c), gated(&gate));
-            joined.push(tokio::spawn(async move { c.read("k", r).await }));
+            joined.push(request(&c, &gate));
         }
         settle().await;
         assert_eq!(gate.reads.load(Ordering::SeqCst), 1);
