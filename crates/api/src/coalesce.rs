@@ -228,9 +228,7 @@ mod tests {
         assert_eq!(gate.reads.load(Ordering::SeqCst), 1);
         // A write lands while round 1 runs; ten requests arrive after it.
         gate.writes.fetch_add(1, Ordering::SeqCst);
-        let later: Vec<_> = (0..10)
-            .map(|_| request(&c, &gate))
-            .collect();
+        let later: Vec<_> = (0..10).map(|_| request(&c, &gate)).collect();
         settle().await;
         // They wait for round 2 rather than take round 1's answer.
         assert_eq!(gate.reads.load(Ordering::SeqCst), 1);
