@@ -86,7 +86,7 @@ impl std::fmt::Debug for TestApp {
 pub async fn spawn_app(backend: Backend, name: &str) -> Option<TestApp> {
     let ctx = TestContext::new(backend, name).await?;
     let keys = TokenKeys::hs256(SECRET, 3600).expect("token keys");
-    let state = revshare_api::server::state(ctx.db.clone(), keys.clone());
+    let state = revshare_api::server::state(ctx.db.clone(), keys.clone()).expect("server state");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let port = listener.local_addr().expect("local address").port();
     let server = revshare_api::server::serve(state, listener, 1).expect("start the server");

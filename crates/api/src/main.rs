@@ -119,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
         "database ready, migrations applied"
     );
 
-    let state = server::state(db, tokens);
+    let state = server::state(db, tokens).context("starting the shared reads' thread")?;
     let now = state.engine.now();
     let first = bootstrap::bootstrap(
         state.directory.as_ref(),

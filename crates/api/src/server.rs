@@ -11,24 +11,28 @@ use revshare_infra::{DatabaseConnection, SeaDirectory, SeaIdempotencyStore, SeaL
 use crate::app::app;
 use crate::auth::TokenKeys;
 use crate::auth::throttle::LoginThrottle;
+use crate::coalesce::RoundThread;
 use crate::routes::portal;
 use crate::state::AppState;
 
-/// The shared state over a migrated database.
-pub fn state(db: DatabaseConnection, tokens: TokenKeys) -> web::Data<AppState> {
+/// The shared state over a migrated database; fails only if the shared reads' thread cannot
+/// be started.
+pub fn state(db: DatabaseConnection, tokens: TokenKeys) -> std::io::Result<web::Data<AppState>> {
+    let rounds = RoundThread::start()?;
     let engine = Engine::new(
         Arc::new(SeaLedger::new(db.clone())),
         Arc::new(SystemClock),
         Arc::new(UuidV7Source),
     );
-    web::Data::new(AppState {
+    Ok(web::Data::new(AppState {
         engine,
         directory: Arc::new(SeaDirectory::new(db.clone())),
         idempotency: Arc::new(SeaIdempotencyStore::new(db)),
         tokens,
         throttle: LoginThrottle::default(),
-        reads: Arc::new(portal::reads()),
-    })
+        reads: Arc::new(portal::reads(rounds.handle())),
+        rounds,
+    }))
 }
 
 /// A server on a bound listener (port 0 in tests). It stops gracefully on SIGINT/SIGTERM,

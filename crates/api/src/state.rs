@@ -7,6 +7,7 @@ use revshare_domain::port::{Directory, IdempotencyStore};
 
 use crate::auth::TokenKeys;
 use crate::auth::throttle::LoginThrottle;
+use crate::coalesce::RoundThread;
 use crate::routes::portal::PortalReads;
 
 /// Shared state of the HTTP layer: the engine and the stores the API itself reads.
@@ -23,6 +24,8 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     /// The portal's reads in flight, shared by identical requests.
     pub reads: Arc<PortalReads>,
+    /// The thread the shared reads run on; stops with the state.
+    pub rounds: RoundThread,
 }
 
 impl std::fmt::Debug for AppState {

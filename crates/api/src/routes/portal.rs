@@ -13,6 +13,7 @@ use revshare_domain::query::{
 };
 use revshare_domain::value::{Currency, PartnerId, PayoutId, TenantId};
 use serde::{Deserialize, Serialize};
+use tokio::runtime::Handle;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -162,9 +163,10 @@ impl PortalRead {
 /// The portal's shared reads (see [`crate::coalesce`]).
 pub type PortalReads = Coalescer<PortalRead, ApiResult<JsonAnswer>>;
 
-/// No round in flight; a 503 (the store unreachable) also answers the next round's waiters.
-pub fn reads() -> PortalReads {
-    Coalescer::new(store_unreachable)
+/// No round in flight; rounds run on `rounds`; a 503 (the store unreachable) also answers the
+/// next round's waiters.
+pub fn reads(rounds: Handle) -> PortalReads {
+    Coalescer::new(store_unreachable, rounds)
 }
 
 /// Only this answer may be handed to requests that arrived after its read started: it says
