@@ -395,8 +395,13 @@ pub async fn run(args: BenchArgs, database_url: &str) -> anyhow::Result<()> {
 /// `/healthz` bounds the ratio of every answer that reads the database.
 const READYZ: &str = "GET /readyz (one SELECT 1, no target)";
 
-/// The 64-connection loads: `/healthz` (the floor), `/readyz` (a reference), metrics, the
-/// first and a deep commission page; then the server's memory after each run's loads.
+/// Metrics of as many different partners as there are connections: no two requests in flight
+/// share a read, so this is what a load of many partners' dashboards costs.
+const DISTINCT: &str = "metrics, month, 64 different partners (nothing shared, no target)";
+
+/// The 64-connection loads: `/healthz` (the floor), `/readyz` (a reference), metrics of one
+/// partner and of many, the first and a deep commission page; then the server's memory after
+/// each run's loads.
 async fn http_figures(
     bench: &Bench,
     srv: &Server,
@@ -404,29 +409,39 @@ async fn http_figures(
     let p = &bench.profile;
     let token = srv.token(bench.data.main.id, Role::Operator, None)?;
     let big = bench.loaded.big();
-    let metrics_url = format!(
-        "{}/api/v1/partners/revenue/metrics?partner_id={big}&period_start={}&period_end={}",
-        srv.base,
-        MONTH
-            .0
-            .format(&time::format_description::well_known::Rfc3339)?,
-        MONTH
-            .1
-            .format(&time::format_description::well_known::Rfc3339)?,
-    );
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    let (start, end) = (MONTH.0.format(rfc3339)?, MONTH.1.format(rfc3339)?);
+    let metrics_url = |partner| {
+        format!(
+            "{}/api/v1/partners/revenue/metrics?partner_id={partner}&period_start={start}&period_end={end}",
+            srv.base
+        )
+    };
+    let many: Vec<String> = bench
+        .loaded
+        .main
+        .iter()
+        .take(LOAD_CONNECTIONS)
+        .map(|&partner| metrics_url(partner))
+        .collect();
     let label = metrics::events_label(p.big_events);
-    let targets: [(String, String, Option<&str>); 5] = [
-        ("GET /healthz".into(), format!("{}/healthz", srv.base), None),
+    let targets: [(String, Vec<String>, Option<&str>); 6] = [
+        (
+            "GET /healthz".into(),
+            vec![format!("{}/healthz", srv.base)],
+            None,
+        ),
         // Not a target: the ceiling of any answer that needs the database, one `SELECT 1`.
-        (READYZ.into(), format!("{}/readyz", srv.base), None),
+        (READYZ.into(), vec![format!("{}/readyz", srv.base)], None),
         (
             format!("metrics, month, {label}-event partner"),
-            metrics_url,
+            vec![metrics_url(big)],
             Some(&token),
         ),
+        (DISTINCT.into(), many, Some(&token)),
         (
             format!("commission list page 1, {label}-event partner"),
-            lists::list_url(&srv.base, big, 0),
+            vec![lists::list_url(&srv.base, big, 0)],
             Some(&token),
         ),
         (
@@ -434,16 +449,16 @@ async fn http_figures(
                 "commission list offset {}",
                 report::num(p.deep_offset as f64)
             ),
-            lists::list_url(&srv.base, big, p.deep_offset),
+            vec![lists::list_url(&srv.base, big, p.deep_offset)],
             Some(&token),
         ),
     ];
     let mut results: Vec<Vec<LoadResult>> = vec![Vec::new(); targets.len()];
     let mut after = Vec::new();
     for run in 0..bench.runs {
-        for (i, (name, url, token)) in targets.iter().enumerate() {
+        for (i, (name, urls, token)) in targets.iter().enumerate() {
             let r =
-                http_load::load(url, *token, LOAD_CONNECTIONS, p.warmup, p.load_duration).await?;
+                http_load::load(urls, *token, LOAD_CONNECTIONS, p.warmup, p.load_duration).await?;
             println!(
                 "  run {} {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} answers in {:.1} s, \
                  {} errors",
@@ -480,7 +495,7 @@ async fn http_figures(
             col(i, |r| r.rps),
         )
         .floor("/healthz", col(0, |r| r.rps));
-        figures.push(if name == READYZ {
+        figures.push(if name == READYZ || name == DISTINCT {
             throughput
         } else {
             throughput.target(Target::RatioAtLeast(0.3))

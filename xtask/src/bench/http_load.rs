@@ -118,20 +118,22 @@ pub struct LoadResult {
     pub window_s: f64,
 }
 
-/// `connections` connections GET `url` in a closed loop for `warmup`, then for `duration`.
+/// `connections` connections GET `urls` (connection `i` the URL `i % urls.len()`) in a closed
+/// loop for `warmup`, then for `duration`.
 /// Counted are the answers that arrive inside the measured window (as `wrk` does); the
 /// requests still in flight at its end are awaited and dropped. When an endpoint is so slow
 /// that fewer than two answers per connection arrived by then, the window stretches until
 /// they have (at most ten times `duration`): a window shorter than one answer measures
 /// nothing.
 pub async fn load(
-    url: &str,
+    urls: &[String],
     token: Option<&str>,
     connections: usize,
     warmup: Duration,
     duration: Duration,
 ) -> anyhow::Result<LoadResult> {
-    let url: Arc<str> = Arc::from(url);
+    anyhow::ensure!(!urls.is_empty(), "a load needs a URL");
+    let urls: Vec<Arc<str>> = urls.iter().map(|u| Arc::from(u.as_str())).collect();
     let token: Option<Arc<str>> = token.map(Arc::from);
     let t0 = Instant::now();
     let start = t0 + warmup;
@@ -143,9 +145,9 @@ pub async fn load(
     let stop = Arc::new(AtomicU64::new(0));
     let micros = move |t: Instant| (t - t0).as_micros().max(1) as u64;
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..connections.max(1) {
+    for i in 0..connections.max(1) {
         let client = client(1)?;
-        let (url, token) = (url.clone(), token.clone());
+        let (url, token) = (urls[i % urls.len()].clone(), token.clone());
         let (counted, stop) = (counted.clone(), stop.clone());
         tasks.spawn(async move {
             let mut lat = Latencies::with_capacity(4_096);
