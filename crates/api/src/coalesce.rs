@@ -11,10 +11,12 @@
 //! A round runs on its own task, so a client that hangs up does not cancel the read the others
 //! wait for. The server runs rounds on a thread of their own ([`RoundThread`]): on an HTTP
 //! worker, each step of a round waited its turn behind that worker's busy connections (on
-//! PostgreSQL `small` under 64 connections, the list's answers rose ~10 % when rounds moved). Limits: at most [`MAX_WAITERS`] requests per round (the rest read alone) and one
-//! round in flight per key; a round that panics answers its waiters with an error and frees its
-//! key; a round that finds the store unreachable answers the next round's waiters too, so an
-//! outage costs them one acquire timeout, not two.
+//! PostgreSQL `small` under 64 connections, the list's answers rose ~10 % when rounds moved).
+//!
+//! Limits: at most [`MAX_WAITERS`] requests per round (the rest read alone) and one round in
+//! flight per key; a round that panics answers its waiters with an error and frees its key; a
+//! round that finds the store unreachable answers the next round's waiters too, so an outage
+//! costs them one acquire timeout, not two.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -24,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::oneshot;
 
-/// Most requests one round answers; more wait alone rather than grow a list without bound.
+/// Most requests one round answers; more read alone rather than grow a list without bound.
 pub const MAX_WAITERS: usize = 1_024;
 
 /// Rounds in flight, by key: the requests waiting for the next round of each.
