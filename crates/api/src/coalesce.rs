@@ -49,6 +49,17 @@ impl<K, V> Coalescer<K, V> {
             runtime,
         }
     }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, Vec<oneshot::Sender<V>>>> {
+        // No code panics while holding the lock; a poisoned map is still consistent.
+        self.rounds.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keys with a round in flight.
+    #[cfg(test)]
+    fn in_flight(&self) -> usize {
+        self.lock().len()
+    }
 }
 
 /// A thread of its own for the rounds: a runtime of one worker, shut down (without waiting for
@@ -183,16 +194,6 @@ where
             waiters = next;
         }
     }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<K, Vec<oneshot::Sender<V>>>> {
-        // No code panics while holding the lock; a poisoned map is still consistent.
-        self.rounds.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Keys with a round in flight.
-    pub fn in_flight(&self) -> usize {
-        self.lock().len()
-    }
 }
 
 /// Frees a driver's key if its read panics: the waiters' senders drop with it, so they answer
@@ -205,11 +206,7 @@ struct KeyHeld<'a, K: Eq + Hash, V> {
 impl<K: Eq + Hash, V> Drop for KeyHeld<'_, K, V> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.coalescer
-                .rounds
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&key);
+            self.coalescer.lock().remove(&key);
         }
     }
 }
