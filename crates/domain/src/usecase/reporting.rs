@@ -4,7 +4,7 @@ use futures_util::future::try_join;
 use time::OffsetDateTime;
 
 use crate::commission::CommissionEvent;
-use crate::error::{DomainError, ValidationError};
+use crate::error::{DomainError, StoreError, ValidationError};
 use crate::metrics::{Granularity, RevenueMetrics, SeriesPoint, regroup};
 use crate::payout::Payout;
 use crate::query::{
@@ -37,13 +37,13 @@ impl Engine {
         partner: PartnerId,
         period: Period,
     ) -> Result<RevenueMetrics, DomainError> {
-        // Both reads at once: the answer waits for one round trip, not two.
-        let (known, mut currencies) = try_join(
-            self.ledger.partner(tenant, partner),
-            self.ledger.metrics(tenant, partner, period),
-        )
-        .await?;
-        known.ok_or(DomainError::not_found("partner"))?;
+        let mut currencies = self
+            .of_known_partner(
+                tenant,
+                partner,
+                self.ledger.metrics(tenant, partner, period),
+            )
+            .await?;
         currencies.sort_by_key(|c| c.currency);
         Ok(RevenueMetrics {
             partner_id: partner,
@@ -73,13 +73,27 @@ impl Engine {
             )
             .into());
         }
-        let (known, daily) = try_join(
-            self.ledger.partner(tenant, partner),
-            self.ledger.daily_series(tenant, partner, period),
-        )
-        .await?;
-        known.ok_or(DomainError::not_found("partner"))?;
+        let daily = self
+            .of_known_partner(
+                tenant,
+                partner,
+                self.ledger.daily_series(tenant, partner, period),
+            )
+            .await?;
         Ok(regroup(daily, granularity))
+    }
+
+    /// `read` of a partner's figures, sent together with the read of the partner (one round
+    /// trip, not two); an unknown partner is not found, whatever `read` answered.
+    async fn of_known_partner<T>(
+        &self,
+        tenant: TenantId,
+        partner: PartnerId,
+        read: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, DomainError> {
+        let (known, figures) = try_join(self.ledger.partner(tenant, partner), read).await?;
+        known.ok_or(DomainError::not_found("partner"))?;
+        Ok(figures)
     }
 
     /// A page of commissions, newest first, with the total count.
