@@ -409,21 +409,13 @@ async fn http_figures(
     let p = &bench.profile;
     let token = srv.token(bench.data.main.id, Role::Operator, None)?;
     let big = bench.loaded.big();
-    let rfc3339 = &time::format_description::well_known::Rfc3339;
-    let (start, end) = (MONTH.0.format(rfc3339)?, MONTH.1.format(rfc3339)?);
-    let metrics_url = |partner| {
-        format!(
-            "{}/api/v1/partners/revenue/metrics?partner_id={partner}&period_start={start}&period_end={end}",
-            srv.base
-        )
-    };
     let many: Vec<String> = bench
         .loaded
         .main
         .iter()
         .take(LOAD_CONNECTIONS)
-        .map(|&partner| metrics_url(partner))
-        .collect();
+        .map(|&partner| metrics::metrics_url(&srv.base, partner, MONTH))
+        .collect::<anyhow::Result<_>>()?;
     let label = metrics::events_label(p.big_events);
     let targets: [(String, Vec<String>, Option<&str>); 6] = [
         (
@@ -435,7 +427,7 @@ async fn http_figures(
         (READYZ.into(), vec![format!("{}/readyz", srv.base)], None),
         (
             format!("metrics, month, {label}-event partner"),
-            vec![metrics_url(big)],
+            vec![metrics::metrics_url(&srv.base, big, MONTH)?],
             Some(&token),
         ),
         (DISTINCT.into(), many, Some(&token)),

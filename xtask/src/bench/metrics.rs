@@ -90,6 +90,19 @@ fn instant(at: OffsetDateTime) -> anyhow::Result<String> {
     Ok(at.format(&Rfc3339)?)
 }
 
+/// The portal's metrics of `partner` over `period`.
+pub fn metrics_url(
+    base: &str,
+    partner: revshare_domain::value::PartnerId,
+    period: (OffsetDateTime, OffsetDateTime),
+) -> anyhow::Result<String> {
+    Ok(format!(
+        "{base}/api/v1/partners/revenue/metrics?partner_id={partner}&period_start={}&period_end={}",
+        instant(period.0)?,
+        instant(period.1)?
+    ))
+}
+
 /// "10k", "100k", "1M".
 pub fn events_label(n: u64) -> String {
     if n >= 1_000_000 && n.is_multiple_of(1_000_000) {
@@ -139,13 +152,7 @@ pub async fn measure(bench: &Bench, server: &Server) -> anyhow::Result<Vec<Figur
     }
     for run in 0..bench.runs {
         for c in &mut cases {
-            let url = format!(
-                "{}/api/v1/partners/revenue/metrics?partner_id={}&period_start={}&period_end={}",
-                server.base,
-                c.partner,
-                instant(c.period.0)?,
-                instant(c.period.1)?
-            );
+            let url = metrics_url(&server.base, c.partner, c.period)?;
             let stmt = floor_statement(backend, tenant, c.partner.uuid(), c.period);
             // Warm up both, and check they count the same commissions.
             let (_, body) = http_load::get(&client, &url, Some(&token)).await?;
