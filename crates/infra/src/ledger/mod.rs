@@ -1,8 +1,10 @@
 //! The SeaORM ledger: [`SeaLedger`] implements the domain's `Ledger` port (reads, and opening
 //! transactions); `tx` holds the `LedgerTx` implementation; `read` the queries both share;
+//! `event_rows` decodes commission rows;
 //! `reports` the aggregates behind metrics, series and reconciliation.
 
 mod bulk_insert;
+mod event_rows;
 mod month_totals;
 mod read;
 mod reports;

@@ -17,13 +17,14 @@ use sea_orm::{
     QuerySelect, QueryTrait, Select,
 };
 
-use crate::convert::{account_from, event_from, micros, partner_from, payout_from, rule_from};
+use crate::convert::{account_from, micros, partner_from, payout_from, rule_from};
 use crate::entity::{
     commission_event as ev, commission_rule, partner, partner_account,
     partner_daily_total as totals, payout,
 };
 use crate::error::OrStore;
 
+use super::event_rows::events;
 use super::reports::{MICROS_PER_DAY, sum_bigint};
 
 pub(crate) async fn partner<C: ConnectionTrait>(
@@ -111,16 +112,14 @@ pub(crate) async fn events_by_ids<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    ev::Entity::find()
-        .filter(ev::Column::TenantId.eq(tenant.uuid()))
-        .filter(ev::Column::Id.is_in(ids.iter().map(|i| i.uuid())))
-        .order_by_asc(ev::Column::Id)
-        .all(db)
-        .await
-        .or_store()?
-        .into_iter()
-        .map(event_from)
-        .collect()
+    events(
+        db,
+        ev::Entity::find()
+            .filter(ev::Column::TenantId.eq(tenant.uuid()))
+            .filter(ev::Column::Id.is_in(ids.iter().map(|i| i.uuid())))
+            .order_by_asc(ev::Column::Id),
+    )
+    .await
 }
 
 /// The rows strictly after `c` in the order `at DESC, id DESC`: `(at, id) < (c.at, c.id)`,
@@ -200,21 +199,13 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
     };
     let rows = async {
         if page.offset == 0 {
-            newest_events(q.clone())
-                .limit(u64::from(page.limit))
-                .all(db)
-                .await
-                .or_store()
+            events(db, newest_events(q.clone()).limit(u64::from(page.limit))).await
         } else {
             skipped_in_index(db, q.clone(), page).await
         }
     };
-    let (total, rows) = try_join(total, rows).await?;
-    Ok(Page {
-        items: rows.into_iter().map(event_from).collect::<Result<_, _>>()?,
-        total,
-        page,
-    })
+    let (total, items) = try_join(total, rows).await?;
+    Ok(Page { items, total, page })
 }
 
 /// A deep page of a list the daily totals cannot place: it skips `offset` rows however it is
@@ -224,7 +215,7 @@ async fn skipped_in_index<C: ConnectionTrait>(
     db: &C,
     q: Select<ev::Entity>,
     page: PageRequest,
-) -> Result<Vec<ev::Model>, StoreError> {
+) -> Result<Vec<CommissionEvent>, StoreError> {
     let ids = newest_events(q)
         .select_only()
         .column(ev::Column::Id)
@@ -246,10 +237,7 @@ async fn skipped_in_index<C: ConnectionTrait>(
     };
     // The ids come from the tenant's list; filtering the tenant again here made SQLite read
     // the tenant's whole list by its index and test each row against the ids.
-    newest_events(ev::Entity::find().filter(of_page))
-        .all(db)
-        .await
-        .or_store()
+    events(db, newest_events(ev::Entity::find().filter(of_page))).await
 }
 
 /// A page past the first of a list the daily totals count: their per-day counts (one row per
@@ -296,15 +284,11 @@ async fn jump_by_days<C: ConnectionTrait>(
             {
                 q = q.filter(ev::Column::EventDate.lt(end));
             }
-            newest_events(q)
-                .offset(skip)
-                .limit(u64::from(page.limit))
-                .all(db)
-                .await
-                .or_store()?
-                .into_iter()
-                .map(event_from)
-                .collect::<Result<_, _>>()?
+            events(
+                db,
+                newest_events(q).offset(skip).limit(u64::from(page.limit)),
+            )
+            .await?
         }
     };
     Ok(Page { items, total, page })
@@ -373,12 +357,7 @@ pub(crate) async fn seek_commissions<C: ConnectionTrait>(
         q = q.filter(after(ev::Column::EventDate, ev::Column::Id, c));
     }
     // One row more than asked tells whether a next page exists, without counting.
-    let rows = newest_events(q)
-        .limit(u64::from(page.limit) + 1)
-        .all(db)
-        .await
-        .or_store()?;
-    let items = rows.into_iter().map(event_from).collect::<Result<_, _>>()?;
+    let items = events(db, newest_events(q).limit(u64::from(page.limit) + 1)).await?;
     Ok(SeekPage::cut(items, page.limit))
 }
 

@@ -678,15 +678,13 @@ impl LedgerTx for SeaLedgerTx {
         if originals.is_empty() {
             return Ok(Vec::new());
         }
-        ev::Entity::find()
-            .filter(ev::Column::TenantId.eq(tenant.uuid()))
-            .filter(ev::Column::OriginalEventId.is_in(originals.iter().map(|i| i.uuid())))
-            .all(&self.tx)
-            .await
-            .or_store()?
-            .into_iter()
-            .map(crate::convert::event_from)
-            .collect()
+        super::event_rows::events(
+            &self.tx,
+            ev::Entity::find()
+                .filter(ev::Column::TenantId.eq(tenant.uuid()))
+                .filter(ev::Column::OriginalEventId.is_in(originals.iter().map(|i| i.uuid()))),
+        )
+        .await
     }
 
     async fn payment_event(
@@ -696,14 +694,13 @@ impl LedgerTx for SeaLedgerTx {
     ) -> Result<Option<CommissionEvent>, StoreError> {
         // By the id the tenant's payment names; no `tenant_id` filter, or SQLite, with no
         // statistics, reads the tenant's events by it. The tenant is checked on the row.
-        let event = ev::Entity::find()
-            .filter(ev::Column::Id.in_subquery(event_of_payment(tenant, p)))
-            .filter(ev::Column::EventType.eq(EventType::InvoicePayment.name()))
-            .one(&self.tx)
-            .await
-            .or_store()?
-            .map(crate::convert::event_from)
-            .transpose()?;
+        let event = super::event_rows::event(
+            &self.tx,
+            ev::Entity::find()
+                .filter(ev::Column::Id.in_subquery(event_of_payment(tenant, p)))
+                .filter(ev::Column::EventType.eq(EventType::InvoicePayment.name())),
+        )
+        .await?;
         if event.as_ref().is_some_and(|e| e.tenant_id != tenant) {
             return Err(StoreError::Internal(format!(
                 "payment {p} of tenant {tenant} names another tenant's commission"
