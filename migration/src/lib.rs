@@ -17,6 +17,7 @@ mod m20261124_000004_list_indexes;
 mod m20261124_000005_plan_indexes;
 mod m20261124_000006_month_totals;
 mod m20261124_000007_partial_indexes;
+mod m20261125_000008_payout_references;
 
 pub use m20261124_000006_month_totals::event_month_sql;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_plan_indexes::Migration),
             Box::new(m20261124_000006_month_totals::Migration),
             Box::new(m20261124_000007_partial_indexes::Migration),
+            Box::new(m20261125_000008_payout_references::Migration),
         ]
     }
 }

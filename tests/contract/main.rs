@@ -11,6 +11,7 @@ mod migrations;
 mod money;
 mod month_totals;
 mod paging;
+mod payout_references;
 mod payouts;
 mod plans;
 mod races;
