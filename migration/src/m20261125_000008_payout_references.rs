@@ -83,20 +83,17 @@ fn function(name: &str, body: &str) -> String {
 }
 
 fn create_statements() -> Vec<String> {
-    vec![
-        format!("ALTER TABLE commission_events DROP CONSTRAINT {FOREIGN_KEY}"),
-        function(EVENT_TRIGGERS[0], EVENTS_CHECK),
-        format!(
-            "CREATE TRIGGER {0} AFTER INSERT ON commission_events \
-             REFERENCING NEW TABLE AS revshare_new FOR EACH STATEMENT EXECUTE FUNCTION {0}()",
-            EVENT_TRIGGERS[0]
-        ),
-        function(EVENT_TRIGGERS[1], EVENTS_CHECK),
-        format!(
-            "CREATE TRIGGER {0} AFTER UPDATE ON commission_events \
-             REFERENCING NEW TABLE AS revshare_new FOR EACH STATEMENT EXECUTE FUNCTION {0}()",
-            EVENT_TRIGGERS[1]
-        ),
+    let mut out = vec![format!(
+        "ALTER TABLE commission_events DROP CONSTRAINT {FOREIGN_KEY}"
+    )];
+    for (name, event) in EVENT_TRIGGERS.into_iter().zip(["INSERT", "UPDATE"]) {
+        out.push(function(name, EVENTS_CHECK));
+        out.push(format!(
+            "CREATE TRIGGER {name} AFTER {event} ON commission_events \
+             REFERENCING NEW TABLE AS revshare_new FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        ));
+    }
+    out.extend([
         function(PAYOUT_TRIGGERS[0], PAYOUTS_DELETED_CHECK),
         format!(
             "CREATE TRIGGER {0} AFTER DELETE ON payouts \
@@ -109,7 +106,8 @@ fn create_statements() -> Vec<String> {
              WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION {0}()",
             PAYOUT_TRIGGERS[1]
         ),
-    ]
+    ]);
+    out
 }
 
 fn drop_statements() -> Vec<String> {

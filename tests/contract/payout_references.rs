@@ -42,6 +42,21 @@ async fn claimed(ctx: &TestContext) -> (TenantId, PartnerId, EventId, Payout) {
     (t, p.id, event, payout)
 }
 
+/// Cancels `claim`, releasing its commissions: nothing names it any more.
+async fn cancel(ctx: &TestContext, t: TenantId, claim: &Payout) {
+    ctx.engine
+        .move_payout(
+            t,
+            &operator(),
+            claim.id,
+            PayoutMove::Cancel {
+                reason: "test".into(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
 /// The payout `event` names, read under the engine.
 async fn named(ctx: &TestContext, event: EventId) -> Option<uuid::Uuid> {
     ev::Entity::find_by_id(event.uuid())
@@ -90,17 +105,7 @@ contract!(a_commission_names_only_a_payout_that_exists, |ctx| {
     assert!(ctx.engine.reconcile(Some(t)).await.unwrap().is_clean());
 
     // Once released (the payout cancelled), nothing names it: deleting it is allowed.
-    ctx.engine
-        .move_payout(
-            t,
-            &operator(),
-            claim.id,
-            PayoutMove::Cancel {
-                reason: "test".into(),
-            },
-        )
-        .await
-        .unwrap();
+    cancel(ctx, t, &claim).await;
     assert_eq!(named(ctx, event).await, None);
     let deleted = payout::Entity::delete_many()
         .filter(payout::Column::Id.eq(id))
@@ -115,17 +120,7 @@ contract!(
     |ctx| {
         let (t, _, event, claim) = claimed(ctx).await;
         let id = claim.id.uuid();
-        ctx.engine
-            .move_payout(
-                t,
-                &operator(),
-                claim.id,
-                PayoutMove::Cancel {
-                    reason: "test".into(),
-                },
-            )
-            .await
-            .unwrap();
+        cancel(ctx, t, &claim).await;
         // A transaction points the commission at the (unnamed) payout and has not committed
         // when another deletes that payout: the delete waits for it, then finds the
         // reference and fails.

@@ -55,9 +55,9 @@ impl FromQueryResult for EventRow {
         let fast = if !pre.is_empty() {
             None
         } else if let Some(row) = res.try_as_pg_row() {
-            entity_row(row)
+            by_position(row)
         } else if let Some(row) = res.try_as_sqlite_row() {
-            entity_row(row)
+            by_position(row)
         } else {
             None
         };
@@ -77,10 +77,22 @@ impl FromQueryResult for EventRow {
     }
 }
 
-/// `row` decoded by position if it holds exactly the entity's columns in declaration order, as
-/// every `Select` of the whole entity does: debug builds assert it, so a test would catch
-/// this module falling back to the slow path unnoticed.
-fn entity_row<'r, R>(row: &'r R) -> Option<Result<ev::Model, sqlx::Error>>
+/// Whether the row holds exactly the entity's columns, in declaration order.
+fn in_entity_order<R: Row>(row: &R) -> bool {
+    let columns = row.columns();
+    columns.len() == ev::Column::iter().count()
+        && columns
+            .iter()
+            .zip(ev::Column::iter())
+            .all(|(c, e)| c.name() == sea_orm::IdenStatic::as_str(&e))
+}
+
+/// `row` decoded by position, cell `i` being the entity's `i`-th column, if it holds exactly
+/// the entity's columns in declaration order, as every `Select` of the whole entity does:
+/// debug builds assert it, so a test would catch this module falling back to the slow path
+/// unnoticed. The types are those SeaORM asks the driver for, so both decodings accept and
+/// reject the same cells.
+fn by_position<'r, R>(row: &'r R) -> Option<Result<ev::Model, sqlx::Error>>
 where
     R: Row,
     usize: ColumnIndex<R>,
@@ -93,60 +105,43 @@ where
         ordered,
         "a commission row whose columns are not the entity's"
     );
-    ordered.then(|| by_position(row))
-}
-
-/// Whether the row holds exactly the entity's columns, in declaration order.
-fn in_entity_order<R: Row>(row: &R) -> bool {
-    let columns = row.columns();
-    columns.len() == ev::Column::iter().count()
-        && columns
-            .iter()
-            .zip(ev::Column::iter())
-            .all(|(c, e)| c.name() == sea_orm::IdenStatic::as_str(&e))
-}
-
-/// Decodes a row [`in_entity_order`]: cell `i` is the entity's `i`-th column. The types are
-/// those SeaORM asks the driver for, so both decodings accept and reject the same cells.
-fn by_position<'r, R>(row: &'r R) -> Result<ev::Model, sqlx::Error>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    Uuid: Decode<'r, R::Database> + Type<R::Database>,
-{
+    if !ordered {
+        return None;
+    }
     let mut cells = Cells { row, next: 0 };
-    Ok(ev::Model {
-        id: cells.value()?,
-        tenant_id: cells.value()?,
-        partner_id: cells.value()?,
-        event_type: cells.value()?,
-        status: cells.value()?,
-        amount_minor: cells.value()?,
-        currency: cells.value()?,
-        event_date: cells.value()?,
-        payment_id: cells.nullable()?,
-        refund_id: cells.nullable()?,
-        invoice_id: cells.nullable()?,
-        invoice_number: cells.nullable()?,
-        customer_id: cells.nullable()?,
-        base_minor: cells.nullable()?,
-        rate_micros: cells.nullable()?,
-        fee_minor: cells.nullable()?,
-        rule_id: cells.nullable()?,
-        terms_source: cells.value()?,
-        original_event_id: cells.nullable()?,
-        hold_until: cells.nullable()?,
-        payout_id: cells.nullable()?,
-        approved_at: cells.nullable()?,
-        paid_at: cells.nullable()?,
-        rejected_at: cells.nullable()?,
-        rejection_reason: cells.nullable()?,
-        note: cells.nullable()?,
-        created_by: cells.value()?,
-        created_at: cells.value()?,
-    })
+    let mut decode = || -> Result<ev::Model, sqlx::Error> {
+        Ok(ev::Model {
+            id: cells.value()?,
+            tenant_id: cells.value()?,
+            partner_id: cells.value()?,
+            event_type: cells.value()?,
+            status: cells.value()?,
+            amount_minor: cells.value()?,
+            currency: cells.value()?,
+            event_date: cells.value()?,
+            payment_id: cells.nullable()?,
+            refund_id: cells.nullable()?,
+            invoice_id: cells.nullable()?,
+            invoice_number: cells.nullable()?,
+            customer_id: cells.nullable()?,
+            base_minor: cells.nullable()?,
+            rate_micros: cells.nullable()?,
+            fee_minor: cells.nullable()?,
+            rule_id: cells.nullable()?,
+            terms_source: cells.value()?,
+            original_event_id: cells.nullable()?,
+            hold_until: cells.nullable()?,
+            payout_id: cells.nullable()?,
+            approved_at: cells.nullable()?,
+            paid_at: cells.nullable()?,
+            rejected_at: cells.nullable()?,
+            rejection_reason: cells.nullable()?,
+            note: cells.nullable()?,
+            created_by: cells.value()?,
+            created_at: cells.value()?,
+        })
+    };
+    Some(decode())
 }
 
 /// The cells of a row, read left to right.
