@@ -5,16 +5,18 @@
 use std::time::Duration;
 
 use revshare_domain::payout::Payout;
-use revshare_domain::usecase::{PayoutBatchOutcome, PayoutMove, PayoutRequest};
-use revshare_domain::value::{Currency, EventId, PartnerId, TenantId};
+use revshare_domain::usecase::PayoutMove;
+use revshare_domain::value::{EventId, TenantId};
 use revshare_infra::entity::{commission_event as ev, payout};
 use revshare_tests::fixtures::*;
 use revshare_tests::{TestContext, contract};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
+use crate::payouts::{created, req};
+
 /// A partner with one approved commission and a payout that claimed it.
-async fn claimed(ctx: &TestContext) -> (TenantId, PartnerId, EventId, Payout) {
+async fn claimed(ctx: &TestContext) -> (TenantId, EventId, Payout) {
     let t = tenant();
     let p = ctx.active_partner(t, "P-1", Some(share("0.10")), 0).await;
     ctx.attribute(t, p.id, "c", "2026-01-01T00:00:00Z", None)
@@ -23,23 +25,13 @@ async fn claimed(ctx: &TestContext) -> (TenantId, PartnerId, EventId, Payout) {
         .pay(t, "a", "c", usd("100.00"), "2026-03-01T00:00:00Z")
         .await;
     let event = paid.commission_id.expect("a commission");
-    let request = PayoutRequest {
-        partner_id: p.id,
-        currency: Currency::USD,
-        period_start: None,
-        period_end: instant("2026-03-31T00:00:00Z"),
-        payment_method: "bank_transfer".into(),
-    };
-    let payout = match ctx
-        .engine
-        .create_payout(t, &operator(), request)
-        .await
-        .unwrap()
-    {
-        PayoutBatchOutcome::Created(p) => p,
-        other => panic!("expected a payout, got {other:?}"),
-    };
-    (t, p.id, event, payout)
+    let payout = created(
+        ctx.engine
+            .create_payout(t, &operator(), req(p.id, None, "2026-03-31T00:00:00Z"))
+            .await
+            .unwrap(),
+    );
+    (t, event, payout)
 }
 
 /// Cancels `claim`, releasing its commissions: nothing names it any more.
@@ -76,7 +68,7 @@ async fn payout_exists(ctx: &TestContext, id: uuid::Uuid) -> bool {
 }
 
 contract!(a_commission_names_only_a_payout_that_exists, |ctx| {
-    let (t, _, event, claim) = claimed(ctx).await;
+    let (t, event, claim) = claimed(ctx).await;
     let id = claim.id.uuid();
     let nowhere = uuid::Uuid::now_v7();
 
@@ -118,7 +110,7 @@ contract!(a_commission_names_only_a_payout_that_exists, |ctx| {
 contract!(
     a_payout_deleted_while_a_commission_is_pointed_at_it_stays,
     |ctx| {
-        let (t, _, event, claim) = claimed(ctx).await;
+        let (t, event, claim) = claimed(ctx).await;
         let id = claim.id.uuid();
         cancel(ctx, t, &claim).await;
         // A transaction points the commission at the (unnamed) payout and has not committed

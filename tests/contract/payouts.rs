@@ -13,7 +13,7 @@ use revshare_domain::value::{Currency, PartnerId};
 use revshare_tests::contract;
 use revshare_tests::fixtures::*;
 
-fn req(partner: PartnerId, start: Option<&str>, end: &str) -> PayoutRequest {
+pub(crate) fn req(partner: PartnerId, start: Option<&str>, end: &str) -> PayoutRequest {
     PayoutRequest {
         partner_id: partner,
         currency: Currency::USD,
@@ -23,7 +23,7 @@ fn req(partner: PartnerId, start: Option<&str>, end: &str) -> PayoutRequest {
     }
 }
 
-fn created(o: PayoutBatchOutcome) -> revshare_domain::payout::Payout {
+pub(crate) fn created(o: PayoutBatchOutcome) -> revshare_domain::payout::Payout {
     match o {
         PayoutBatchOutcome::Created(p) => p,
         other => panic!("expected a payout, got {other:?}"),

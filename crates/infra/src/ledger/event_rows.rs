@@ -26,7 +26,14 @@ pub(crate) async fn events<C: ConnectionTrait>(
     db: &C,
     select: Select<ev::Entity>,
 ) -> Result<Vec<CommissionEvent>, StoreError> {
-    decoded(select.into_model::<EventRow>().all(db).await.or_store()?)
+    select
+        .into_model::<EventRow>()
+        .all(db)
+        .await
+        .or_store()?
+        .into_iter()
+        .map(|r| event_from(r.0))
+        .collect()
 }
 
 /// The first commission `select` finds, decoded.
@@ -41,10 +48,6 @@ pub(crate) async fn event<C: ConnectionTrait>(
         .or_store()?
         .map(|r| event_from(r.0))
         .transpose()
-}
-
-fn decoded(rows: Vec<EventRow>) -> Result<Vec<CommissionEvent>, StoreError> {
-    rows.into_iter().map(|r| event_from(r.0)).collect()
 }
 
 /// A `commission_events` row.
