@@ -36,6 +36,29 @@ pub(crate) async fn events<C: ConnectionTrait>(
         .collect()
 }
 
+/// The name of the column [`events_with_total`] reads after the entity's.
+pub(crate) const TOTAL: &str = "revshare_total";
+
+/// Every commission `select` finds, decoded, and the value of its last column, [`TOTAL`] (a
+/// nullable integer the same on every row, such as a count computed beside the rows); `None`
+/// when no row was found.
+pub(crate) async fn events_with_total<C: ConnectionTrait>(
+    db: &C,
+    select: Select<ev::Entity>,
+) -> Result<(Vec<CommissionEvent>, Option<i64>), StoreError> {
+    let rows = select.into_model::<CountedRow>().all(db).await.or_store()?;
+    let total = rows.first().and_then(|r| r.1);
+    debug_assert!(
+        rows.iter().all(|r| r.1 == total),
+        "{TOTAL} differs between rows"
+    );
+    let events = rows
+        .into_iter()
+        .map(|r| event_from(r.0))
+        .collect::<Result<_, _>>()?;
+    Ok((events, total))
+}
+
 /// The first commission `select` finds, decoded.
 pub(crate) async fn event<C: ConnectionTrait>(
     db: &C,
@@ -55,47 +78,61 @@ struct EventRow(ev::Model);
 
 impl FromQueryResult for EventRow {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let fast = if !pre.is_empty() {
-            None
-        } else if let Some(row) = res.try_as_pg_row() {
-            by_position(row)
-        } else if let Some(row) = res.try_as_sqlite_row() {
-            by_position(row)
-        } else {
-            None
-        };
-        let model = match fast {
-            Some(decoded) => {
-                let model = decoded.map_err(|e| DbErr::Type(format!("commission row: {e}")))?;
-                debug_assert_eq!(
-                    ev::Model::from_query_result(res, pre).ok().as_ref(),
-                    Some(&model),
-                    "decoding by position and by name disagree"
-                );
-                model
-            }
-            None => ev::Model::from_query_result(res, pre)?,
-        };
-        Ok(EventRow(model))
+        Ok(EventRow(model(res, pre, 0)?))
     }
 }
 
-/// Whether the row holds exactly the entity's columns, in declaration order.
-fn in_entity_order<R: Row>(row: &R) -> bool {
+/// A `commission_events` row and its [`TOTAL`] after the entity's columns.
+struct CountedRow(ev::Model, Option<i64>);
+
+impl FromQueryResult for CountedRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let model = model(res, pre, 1)?;
+        Ok(CountedRow(model, res.try_get(pre, TOTAL)?))
+    }
+}
+
+/// The entity's columns of `res`, followed by `extra` columns this module does not decode.
+fn model(res: &QueryResult, pre: &str, extra: usize) -> Result<ev::Model, DbErr> {
+    let fast = if !pre.is_empty() {
+        None
+    } else if let Some(row) = res.try_as_pg_row() {
+        by_position(row, extra)
+    } else if let Some(row) = res.try_as_sqlite_row() {
+        by_position(row, extra)
+    } else {
+        None
+    };
+    match fast {
+        Some(decoded) => {
+            let model = decoded.map_err(|e| DbErr::Type(format!("commission row: {e}")))?;
+            debug_assert_eq!(
+                ev::Model::from_query_result(res, pre).ok().as_ref(),
+                Some(&model),
+                "decoding by position and by name disagree"
+            );
+            Ok(model)
+        }
+        None => ev::Model::from_query_result(res, pre),
+    }
+}
+
+/// Whether the row holds the entity's columns in declaration order, then `extra` more.
+fn in_entity_order<R: Row>(row: &R, extra: usize) -> bool {
     let columns = row.columns();
-    columns.len() == ev::Column::iter().count()
+    columns.len() == ev::Column::iter().count() + extra
         && columns
             .iter()
             .zip(ev::Column::iter())
             .all(|(c, e)| c.name() == sea_orm::IdenStatic::as_str(&e))
 }
 
-/// `row` decoded by position, cell `i` being the entity's `i`-th column, if it holds exactly
-/// the entity's columns in declaration order, as every `Select` of the whole entity does:
-/// debug builds assert it, so a test would catch this module falling back to the slow path
-/// unnoticed. The types are those SeaORM asks the driver for, so both decodings accept and
-/// reject the same cells.
-fn by_position<'r, R>(row: &'r R) -> Option<Result<ev::Model, sqlx::Error>>
+/// `row` decoded by position, cell `i` being the entity's `i`-th column, if it holds the
+/// entity's columns in declaration order and `extra` more, as every `Select` of the whole
+/// entity does (with `extra` expressions after them): debug builds assert it, so a test would
+/// catch this module falling back to the slow path unnoticed. The types are those SeaORM asks
+/// the driver for, so both decodings accept and reject the same cells.
+fn by_position<'r, R>(row: &'r R, extra: usize) -> Option<Result<ev::Model, sqlx::Error>>
 where
     R: Row,
     usize: ColumnIndex<R>,
@@ -103,7 +140,7 @@ where
     i64: Decode<'r, R::Database> + Type<R::Database>,
     Uuid: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let ordered = in_entity_order(row);
+    let ordered = in_entity_order(row, extra);
     debug_assert!(
         ordered,
         "a commission row whose columns are not the entity's"

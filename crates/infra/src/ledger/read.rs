@@ -24,7 +24,7 @@ use crate::entity::{
 };
 use crate::error::OrStore;
 
-use super::event_rows::events;
+use super::event_rows::{TOTAL, events, events_with_total};
 use super::reports::{MICROS_PER_DAY, sum_bigint};
 
 pub(crate) async fn partner<C: ConnectionTrait>(
@@ -189,14 +189,14 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
     {
         return jump_by_days(db, tenant, partner, f, q, page).await;
     }
-    // The count and the page are separate statements either way (see api.md); sent together
-    // they cost one round trip, not two.
-    let total = async {
-        match counted {
-            Some(partner) => events_counted(db, totals_query(tenant, partner, f)).await,
-            None => q.clone().count(db).await.or_store(),
-        }
-    };
+    if page.offset == 0
+        && let Some(partner) = counted
+    {
+        return first_page_counted(db, tenant, partner, f, q, page).await;
+    }
+    // The count and the page are separate statements (see api.md); sent together they cost
+    // one round trip, not two.
+    let total = q.clone().count(db);
     let rows = async {
         if page.offset == 0 {
             events(db, newest_events(q.clone()).limit(u64::from(page.limit))).await
@@ -204,7 +204,37 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
             skipped_in_index(db, q.clone(), page).await
         }
     };
-    let (total, items) = try_join(total, rows).await?;
+    let (total, items) = try_join(async { total.await.or_store() }, rows).await?;
+    Ok(Page { items, total, page })
+}
+
+/// The first page of a list the daily totals count, and its count, in one statement: each
+/// row carries the sum of the totals (an uncorrelated subquery, computed once on both
+/// backends). One statement is one snapshot, so the count always agrees with the page, and a
+/// shared portal round sends one statement instead of two. An empty page has no row to carry
+/// the count, and needs none: the totals are kept by triggers in the events' own
+/// transactions, so in the snapshot that found no event, they count none either.
+async fn first_page_counted<C: ConnectionTrait>(
+    db: &C,
+    tenant: TenantId,
+    partner: PartnerId,
+    f: &CommissionFilter,
+    q: Select<ev::Entity>,
+    page: PageRequest,
+) -> Result<Page<CommissionEvent>, StoreError> {
+    let counted = totals_query(tenant, partner, f)
+        .select_only()
+        .column_as(sum_bigint(totals::Column::EventCount), "n")
+        .into_query();
+    let select = newest_events(q).limit(u64::from(page.limit)).expr_as(
+        Expr::SubQuery(None, Box::new(counted.into_sub_query_statement())),
+        TOTAL,
+    );
+    let (items, total) = events_with_total(db, select).await?;
+    let total = match total {
+        Some(n) => count(n)?,
+        None => 0,
+    };
     Ok(Page { items, total, page })
 }
 
@@ -322,21 +352,6 @@ fn totals_query(
         q = q.filter(totals::Column::Currency.eq(c.code()));
     }
     q
-}
-
-/// `SUM(event_count)` of the daily totals `q` selects, 0 when there are none.
-async fn events_counted<C: ConnectionTrait>(
-    db: &C,
-    q: Select<totals::Entity>,
-) -> Result<u64, StoreError> {
-    let n: Option<Option<i64>> = q
-        .select_only()
-        .column_as(sum_bigint(totals::Column::EventCount), "n")
-        .into_tuple()
-        .one(db)
-        .await
-        .or_store()?;
-    count(n.flatten().unwrap_or(0))
 }
 
 /// An event count read from the daily totals, which never go negative.
