@@ -14,11 +14,13 @@ use super::profile::PAGE;
 use super::report::{Figure, Target};
 use super::server::Server;
 
-/// The raw statements of an offset page as the engine sends them for a partner's list: page 1
-/// is `SELECT … ORDER BY event_date DESC, id DESC LIMIT 100`; a deeper page first reads the
-/// partner's per-day counts from `partner_daily_totals` (newest day first), then the page from
-/// the day holding row `offset` on, skipping only that day's newer rows
-/// (`read::list_commissions`). The day is found here once, from the same counts.
+/// Plain raw statements reading the rows of an offset page of a partner's list the way the
+/// engine reads them (`read::list_commissions`): page 1 is `SELECT … ORDER BY event_date DESC,
+/// id DESC LIMIT 100`; a deeper page first reads the partner's per-day counts from
+/// `partner_daily_totals` (newest day first), then the page from the day holding row `offset`
+/// on, skipping only that day's newer rows. The engine sends each as one statement that also
+/// carries the list's count (and finds the day in SQL); the floor leaves the count out and
+/// finds the day here, once, from the same counts.
 pub async fn floor_statements(
     db: &DatabaseConnection,
     tenant: uuid::Uuid,
