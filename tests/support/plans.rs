@@ -43,9 +43,6 @@ pub struct PlanNode {
     /// Whether it works inside a bounded part of the statement: under a `Limit` node
     /// (PostgreSQL), in a subquery (SQLite).
     pub inner: bool,
-    /// Its depth in the plan tree (PostgreSQL); on SQLite 0 in the statement's own query, 1
-    /// in a subquery.
-    pub depth: usize,
 }
 
 /// A query plan, flattened, with a readable rendering for failure messages.
@@ -55,9 +52,6 @@ pub struct Plan {
     pub text: String,
     /// Every node, depth first.
     pub nodes: Vec<PlanNode>,
-    /// Whether a sort is the parent of what it sorts (PostgreSQL), rather than a step of the
-    /// query it orders (SQLite).
-    pub sort_is_parent: bool,
 }
 
 impl Plan {
@@ -83,25 +77,6 @@ impl Plan {
     /// Whether the rows are sorted rather than read in order from an index.
     pub fn sorts(&self) -> bool {
         self.nodes.iter().any(|n| n.sort)
-    }
-
-    /// Whether rows read from `table` are sorted rather than read in order from an index: a
-    /// sort above a read of it (PostgreSQL), or a sort in a query that reads it (SQLite; a
-    /// sort in one subquery and a read in another count too). Sorts of other rows — a few
-    /// hundred daily totals in a CTE — do not.
-    pub fn sorts_rows_of(&self, table: &str) -> bool {
-        let reads = |m: &PlanNode| m.relation.as_deref() == Some(table);
-        self.nodes.iter().enumerate().any(|(i, n)| {
-            n.sort
-                && if self.sort_is_parent {
-                    self.nodes[i + 1..]
-                        .iter()
-                        .take_while(|m| m.depth > n.depth)
-                        .any(reads)
-                } else {
-                    self.nodes.iter().any(|m| m.depth == n.depth && reads(m))
-                }
-        })
     }
 
     /// Whether rows are sorted before a `LIMIT` cuts them (PostgreSQL) or inside a subquery
@@ -223,7 +198,6 @@ pub async fn explain(
             let mut plan = Plan {
                 text: String::new(),
                 nodes: Vec::new(),
-                sort_is_parent: true,
             };
             walk(&json[0]["Plan"], 0, false, &mut plan);
             plan
@@ -250,7 +224,6 @@ pub async fn explain(
             // compound part): the row ids of its ancestors are not needed, only that.
             Plan {
                 nodes: lines.iter().map(|(p, l)| sqlite_node(l, *p != 0)).collect(),
-                sort_is_parent: false,
                 text: lines
                     .iter()
                     .map(|(_, l)| l.as_str())
@@ -332,7 +305,6 @@ fn walk(node: &serde_json::Value, depth: usize, inner: bool, plan: &mut Plan) {
         relation,
         index,
         inner,
-        depth,
     });
     if let Some(children) = node["Plans"].as_array() {
         for c in children {
@@ -364,6 +336,5 @@ fn sqlite_node(line: &str, inner: bool) -> PlanNode {
         index_only: line.contains("COVERING INDEX"),
         sort: line.contains("TEMP B-TREE"),
         inner,
-        depth: usize::from(inner),
     }
 }

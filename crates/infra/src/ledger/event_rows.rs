@@ -11,7 +11,7 @@
 //! reads commissions checks this module, on both backends.
 
 use sea_orm::sqlx::{self, Column as _, ColumnIndex, Decode, Row, Type};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Iterable, QueryResult, Select, Statement};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Iterable, QueryResult, Select};
 use uuid::Uuid;
 
 use revshare_domain::StoreError;
@@ -39,17 +39,14 @@ pub(crate) async fn events<C: ConnectionTrait>(
 /// The name of the column [`events_with_total`] reads after the entity's.
 pub(crate) const TOTAL: &str = "revshare_total";
 
-/// Every commission `select` (the entity's columns in declaration order, then [`TOTAL`])
-/// finds, decoded, and the value of [`TOTAL`] (a nullable integer the same on every row, such
-/// as a count computed beside the rows); `None` when no row was found.
+/// Every commission `select` finds, decoded, and the value of its last column, [`TOTAL`] (a
+/// nullable integer the same on every row, such as a count computed beside the rows); `None`
+/// when no row was found.
 pub(crate) async fn events_with_total<C: ConnectionTrait>(
     db: &C,
-    select: Statement,
+    select: Select<ev::Entity>,
 ) -> Result<(Vec<CommissionEvent>, Option<i64>), StoreError> {
-    let rows = CountedRow::find_by_statement(select)
-        .all(db)
-        .await
-        .or_store()?;
+    let rows = select.into_model::<CountedRow>().all(db).await.or_store()?;
     let total = rows.first().and_then(|r| r.1);
     debug_assert!(
         rows.iter().all(|r| r.1 == total),

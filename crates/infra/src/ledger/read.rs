@@ -13,8 +13,8 @@ use revshare_domain::terms::CommissionRule;
 use revshare_domain::value::{EventId, PartnerId, PayoutId, TenantId};
 use sea_orm::sea_query::{Condition, Expr, QueryStatementBuilder};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Iterable, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
 };
 
 use crate::convert::{account_from, micros, partner_from, payout_from, rule_from};
@@ -187,7 +187,7 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
     if page.offset > 0
         && let Some(partner) = counted
     {
-        return jump_by_days(db, tenant, partner, f, page).await;
+        return jump_by_days(db, tenant, partner, f, q, page).await;
     }
     if page.offset == 0
         && let Some(partner) = counted
@@ -230,7 +230,7 @@ async fn first_page_counted<C: ConnectionTrait>(
         Expr::SubQuery(None, Box::new(counted.into_sub_query_statement())),
         TOTAL,
     );
-    let (items, total) = events_with_total(db, select.build(db.get_database_backend())).await?;
+    let (items, total) = events_with_total(db, select).await?;
     let total = match total {
         Some(n) => count(n)?,
         None => 0,
@@ -270,101 +270,58 @@ async fn skipped_in_index<C: ConnectionTrait>(
     events(db, newest_events(ev::Entity::find().filter(of_page))).await
 }
 
-/// A page past the first of a list the daily totals count, in one statement. Their per-day
-/// counts (one row per day with events, newest first) say on which day row `offset` falls and
-/// how many rows the newer days hold, so the page is read from that day on and skips at most
-/// that day's rows, at any depth; the counts also give the total, carried on every row. One
-/// statement is one snapshot: the page, its place and its count always agree.
-///
-/// ```sql
-/// WITH days AS MATERIALIZED (   -- running count, newest day first
-///   SELECT day, n, SUM(n) OVER (ORDER BY day DESC ROWS UNBOUNDED PRECEDING) AS upto
-///   FROM (SELECT day, SUM(event_count) AS n FROM partner_daily_totals WHERE … GROUP BY day)),
-/// start AS MATERIALIZED (       -- the day of row `offset`, and the rows to skip in it
-///   SELECT day, offset − (upto − n) AS skip FROM days WHERE upto > offset
-///   ORDER BY day DESC LIMIT 1)
-/// SELECT events.*, (SELECT MAX(upto) FROM days) FROM commission_events
-/// WHERE … AND event_date < (SELECT (day + 1) × DAY FROM start)
-/// ORDER BY event_date DESC, id DESC LIMIT limit OFFSET (SELECT skip FROM start)
-/// ```
+/// A page past the first of a list the daily totals count: their per-day counts (one row per
+/// day with events, newest first) say on which day row `offset` falls and how many rows the
+/// newer days hold, so the page is read from that day on and skips at most one day's rows,
+/// at any depth. The counts also give the total. As with any offset page, a write between
+/// the two statements may shift the page by the rows it added or removed.
 async fn jump_by_days<C: ConnectionTrait>(
     db: &C,
     tenant: TenantId,
     partner: PartnerId,
     f: &CommissionFilter,
+    q: Select<ev::Entity>,
     page: PageRequest,
 ) -> Result<Page<CommissionEvent>, StoreError> {
-    let backend = db.get_database_backend();
-    let mut values: Vec<Value> = Vec::new();
-    let mut bind = |v: Value| {
-        values.push(v);
-        match backend {
-            DbBackend::Postgres => format!("${}", values.len()),
-            _ => "?".to_owned(),
-        }
-    };
-    // The filter the daily totals and the events share: the list's partner, status, currency.
-    let filter = |bind: &mut dyn FnMut(Value) -> String| {
-        let mut sql = format!(
-            "tenant_id = {} AND partner_id = {}",
-            bind(tenant.uuid().into()),
-            bind(partner.uuid().into())
-        );
-        if let Some(s) = f.status {
-            sql += &format!(" AND status = {}", bind(s.name().into()));
-        }
-        if let Some(c) = f.currency {
-            sql += &format!(" AND currency = {}", bind(c.code().into()));
-        }
-        sql
-    };
-    let offset = i64::try_from(page.offset)
-        .map_err(|_| StoreError::Internal(format!("offset {} out of range", page.offset)))?;
-    let of_totals = filter(&mut bind);
-    let (past, skip_from) = (bind(offset.into()), bind(offset.into()));
-    let of_events = filter(&mut bind);
-    let limit = bind(i64::from(page.limit).into());
-    let columns = ev::Column::iter()
-        .map(|c| format!("\"{}\"", sea_orm::IdenStatic::as_str(&c)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "WITH days AS MATERIALIZED ( \
-           SELECT day, n, SUM(n) OVER (ORDER BY day DESC ROWS UNBOUNDED PRECEDING) AS upto \
-           FROM (SELECT day, CAST(SUM(event_count) AS BIGINT) AS n \
-                 FROM partner_daily_totals WHERE {of_totals} GROUP BY day) AS d), \
-         start AS MATERIALIZED ( \
-           SELECT day, {skip_from} - (upto - n) AS skip FROM days WHERE upto > {past} \
-           ORDER BY day DESC LIMIT 1) \
-         SELECT {columns}, (SELECT CAST(MAX(upto) AS BIGINT) FROM days) AS {TOTAL} \
-         FROM commission_events \
-         WHERE {of_events} AND event_date < (SELECT (day + 1) * {MICROS_PER_DAY} FROM start) \
-         ORDER BY event_date DESC, id DESC \
-         LIMIT {limit} OFFSET COALESCE((SELECT skip FROM start), 0)"
-    );
-    let (items, total) =
-        events_with_total(db, Statement::from_sql_and_values(backend, sql, values)).await?;
-    let total = match total {
-        Some(n) => count(n)?,
-        // No row carries the count: the page is past the end (or the list is empty).
-        None => events_counted(db, totals_query(tenant, partner, f)).await?,
-    };
-    Ok(Page { items, total, page })
-}
-
-/// `SUM(event_count)` of the daily totals `q` selects, 0 when there are none.
-async fn events_counted<C: ConnectionTrait>(
-    db: &C,
-    q: Select<totals::Entity>,
-) -> Result<u64, StoreError> {
-    let n: Option<Option<i64>> = q
+    let days: Vec<(i64, i64)> = totals_query(tenant, partner, f)
         .select_only()
+        .column(totals::Column::Day)
         .column_as(sum_bigint(totals::Column::EventCount), "n")
+        .group_by(totals::Column::Day)
+        .order_by_desc(totals::Column::Day)
         .into_tuple()
-        .one(db)
+        .all(db)
         .await
         .or_store()?;
-    count(n.flatten().unwrap_or(0))
+    let mut total: u64 = 0;
+    let mut start = None;
+    for (day, n) in days {
+        let n = count(n)?;
+        if start.is_none() && page.offset < total + n {
+            start = Some((day, page.offset - total));
+        }
+        total += n;
+    }
+    let items = match start {
+        // Past the end.
+        None => Vec::new(),
+        Some((day, skip)) => {
+            let mut q = q;
+            // Events of day d have d × DAY ≤ event_date < (d + 1) × DAY (dates are positive).
+            if let Some(end) = day
+                .checked_add(1)
+                .and_then(|d| d.checked_mul(MICROS_PER_DAY))
+            {
+                q = q.filter(ev::Column::EventDate.lt(end));
+            }
+            events(
+                db,
+                newest_events(q).offset(skip).limit(u64::from(page.limit)),
+            )
+            .await?
+        }
+    };
+    Ok(Page { items, total, page })
 }
 
 /// The partner of a list filtered at most by partner, status and currency: what the daily
