@@ -18,9 +18,9 @@ use super::server::Server;
 /// engine reads them (`read::list_commissions`): page 1 is `SELECT … ORDER BY event_date DESC,
 /// id DESC LIMIT 100`; a deeper page first reads the partner's per-day counts from
 /// `partner_daily_totals` (newest day first), then the page from the day holding row `offset`
-/// on, skipping only that day's newer rows. The engine sends each as one statement that also
-/// carries the list's count (and finds the day in SQL); the floor leaves the count out and
-/// finds the day here, once, from the same counts.
+/// on, skipping only that day's newer rows. The day is found here once, from the same counts.
+/// The engine sends page 1 as one statement that also carries the list's count; the floor
+/// leaves the count out.
 pub async fn floor_statements(
     db: &DatabaseConnection,
     tenant: uuid::Uuid,
