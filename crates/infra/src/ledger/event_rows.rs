@@ -26,14 +26,8 @@ pub(crate) async fn events<C: ConnectionTrait>(
     db: &C,
     select: Select<ev::Entity>,
 ) -> Result<Vec<CommissionEvent>, StoreError> {
-    select
-        .into_model::<EventRow>()
-        .all(db)
-        .await
-        .or_store()?
-        .into_iter()
-        .map(|r| event_from(r.0))
-        .collect()
+    let rows = select.into_model::<EventRow>().all(db).await.or_store()?;
+    rows.into_iter().map(|r| event_from(r.0)).collect()
 }
 
 /// The name of the column [`events_with_total`] reads after the entity's.
@@ -97,9 +91,9 @@ fn model(res: &QueryResult, pre: &str, extra: usize) -> Result<ev::Model, DbErr>
     let fast = if !pre.is_empty() {
         None
     } else if let Some(row) = res.try_as_pg_row() {
-        by_position(row, extra)
+        entity_row(row, extra)
     } else if let Some(row) = res.try_as_sqlite_row() {
-        by_position(row, extra)
+        entity_row(row, extra)
     } else {
         None
     };
@@ -127,12 +121,11 @@ fn in_entity_order<R: Row>(row: &R, extra: usize) -> bool {
             .all(|(c, e)| c.name() == sea_orm::IdenStatic::as_str(&e))
 }
 
-/// `row` decoded by position, cell `i` being the entity's `i`-th column, if it holds the
-/// entity's columns in declaration order and `extra` more, as every `Select` of the whole
-/// entity does (with `extra` expressions after them): debug builds assert it, so a test would
-/// catch this module falling back to the slow path unnoticed. The types are those SeaORM asks
-/// the driver for, so both decodings accept and reject the same cells.
-fn by_position<'r, R>(row: &'r R, extra: usize) -> Option<Result<ev::Model, sqlx::Error>>
+/// `row` decoded by position if it holds the entity's columns in declaration order and `extra`
+/// more, as every `Select` of the whole entity does (with `extra` expressions after them):
+/// debug builds assert it, so a test would catch this module falling back to the slow path
+/// unnoticed.
+fn entity_row<'r, R>(row: &'r R, extra: usize) -> Option<Result<ev::Model, sqlx::Error>>
 where
     R: Row,
     usize: ColumnIndex<R>,
@@ -145,43 +138,50 @@ where
         ordered,
         "a commission row whose columns are not the entity's"
     );
-    if !ordered {
-        return None;
-    }
+    ordered.then(|| by_position(row))
+}
+
+/// Decodes a row [`in_entity_order`]: cell `i` is the entity's `i`-th column. The types are
+/// those SeaORM asks the driver for, so both decodings accept and reject the same cells.
+fn by_position<'r, R>(row: &'r R) -> Result<ev::Model, sqlx::Error>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    Uuid: Decode<'r, R::Database> + Type<R::Database>,
+{
     let mut cells = Cells { row, next: 0 };
-    let mut decode = || -> Result<ev::Model, sqlx::Error> {
-        Ok(ev::Model {
-            id: cells.value()?,
-            tenant_id: cells.value()?,
-            partner_id: cells.value()?,
-            event_type: cells.value()?,
-            status: cells.value()?,
-            amount_minor: cells.value()?,
-            currency: cells.value()?,
-            event_date: cells.value()?,
-            payment_id: cells.nullable()?,
-            refund_id: cells.nullable()?,
-            invoice_id: cells.nullable()?,
-            invoice_number: cells.nullable()?,
-            customer_id: cells.nullable()?,
-            base_minor: cells.nullable()?,
-            rate_micros: cells.nullable()?,
-            fee_minor: cells.nullable()?,
-            rule_id: cells.nullable()?,
-            terms_source: cells.value()?,
-            original_event_id: cells.nullable()?,
-            hold_until: cells.nullable()?,
-            payout_id: cells.nullable()?,
-            approved_at: cells.nullable()?,
-            paid_at: cells.nullable()?,
-            rejected_at: cells.nullable()?,
-            rejection_reason: cells.nullable()?,
-            note: cells.nullable()?,
-            created_by: cells.value()?,
-            created_at: cells.value()?,
-        })
-    };
-    Some(decode())
+    Ok(ev::Model {
+        id: cells.value()?,
+        tenant_id: cells.value()?,
+        partner_id: cells.value()?,
+        event_type: cells.value()?,
+        status: cells.value()?,
+        amount_minor: cells.value()?,
+        currency: cells.value()?,
+        event_date: cells.value()?,
+        payment_id: cells.nullable()?,
+        refund_id: cells.nullable()?,
+        invoice_id: cells.nullable()?,
+        invoice_number: cells.nullable()?,
+        customer_id: cells.nullable()?,
+        base_minor: cells.nullable()?,
+        rate_micros: cells.nullable()?,
+        fee_minor: cells.nullable()?,
+        rule_id: cells.nullable()?,
+        terms_source: cells.value()?,
+        original_event_id: cells.nullable()?,
+        hold_until: cells.nullable()?,
+        payout_id: cells.nullable()?,
+        approved_at: cells.nullable()?,
+        paid_at: cells.nullable()?,
+        rejected_at: cells.nullable()?,
+        rejection_reason: cells.nullable()?,
+        note: cells.nullable()?,
+        created_by: cells.value()?,
+        created_at: cells.value()?,
+    })
 }
 
 /// The cells of a row, read left to right.

@@ -196,7 +196,7 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
     }
     // The count and the page are separate statements (see api.md); sent together they cost
     // one round trip, not two.
-    let total = q.clone().count(db);
+    let total = async { q.clone().count(db).await.or_store() };
     let rows = async {
         if page.offset == 0 {
             events(db, newest_events(q.clone()).limit(u64::from(page.limit))).await
@@ -204,7 +204,7 @@ pub(crate) async fn list_commissions<C: ConnectionTrait>(
             skipped_in_index(db, q.clone(), page).await
         }
     };
-    let (total, items) = try_join(async { total.await.or_store() }, rows).await?;
+    let (total, items) = try_join(total, rows).await?;
     Ok(Page { items, total, page })
 }
 
@@ -231,10 +231,7 @@ async fn first_page_counted<C: ConnectionTrait>(
         TOTAL,
     );
     let (items, total) = events_with_total(db, select).await?;
-    let total = match total {
-        Some(n) => count(n)?,
-        None => 0,
-    };
+    let total = total.map(count).transpose()?.unwrap_or(0);
     Ok(Page { items, total, page })
 }
 
